@@ -1,0 +1,2 @@
+/// The Compression module; see DESIGN.md for its place in the layering.
+public enum CompressionModule {}

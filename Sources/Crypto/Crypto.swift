@@ -1,0 +1,2 @@
+/// The Crypto module; see DESIGN.md for its place in the layering.
+public enum CryptoModule {}

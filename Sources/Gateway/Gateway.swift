@@ -1,0 +1,2 @@
+/// The Gateway module; see DESIGN.md for its place in the layering.
+public enum GatewayModule {}

@@ -1,0 +1,2 @@
+/// The HTTPServer module; see DESIGN.md for its place in the layering.
+public enum HTTPServerModule {}

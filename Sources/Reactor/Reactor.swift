@@ -1,0 +1,2 @@
+/// The Reactor module; see DESIGN.md for its place in the layering.
+public enum ReactorModule {}

@@ -1,0 +1,2 @@
+/// The TLS module; see DESIGN.md for its place in the layering.
+public enum TLSModule {}
