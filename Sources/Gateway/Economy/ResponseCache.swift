@@ -1,17 +1,20 @@
 import Synchronization
 
+/// A cached answer's identity: whose data, and which canonical query.
+public struct CacheKey: Hashable, Sendable {
+    public var userID: String
+    public var query: String
+    public init(userID: String, query: String) {
+        self.userID = userID
+        self.query = query
+    }
+}
+
 /// Translated upstream answers per (user, canonical query), each kept for
 /// `ttl`, at most `capacity` entries: when full, expired entries go first,
 /// then the oldest inserted (a FIFO queue makes that amortised O(1)).
 public final class ResponseCache<Value: Sendable>: Sendable {
-    public struct Key: Hashable, Sendable {
-        public var userID: String
-        public var query: String
-        public init(userID: String, query: String) {
-            self.userID = userID
-            self.query = query
-        }
-    }
+    public typealias Key = CacheKey
 
     private struct Entry {
         var value: Value

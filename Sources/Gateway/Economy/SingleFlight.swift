@@ -33,6 +33,9 @@ public final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Send
         return (value, false)
     }
 
+    /// Callers waiting for the in-flight operation of `key`.
+    public func followers(of key: Key) -> Int { waiting.withLock { $0[key]?.count ?? 0 } }
+
     /// Number of keys in flight.
     public var inFlight: Int { waiting.withLock { $0.count } }
 }
