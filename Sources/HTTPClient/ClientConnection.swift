@@ -24,6 +24,8 @@ final class ClientConnection: IOHandler {
     private let tlsContext: TLSClientContext?
     private let serverName: String
     private let maxBodyBytes: Int
+    /// Shared by the pool's connections (one loop, one read at a time).
+    private let readBuffer: ReadBuffer
 
     private(set) var phase: Phase = .new
     private var fd: Int32 = -1
@@ -53,8 +55,10 @@ final class ClientConnection: IOHandler {
     private var idleTimer: TimerID?
     private var onIdleClosed: (() -> Void)?
 
-    init(id: Int, loop: EventLoop, tls: TLSClientContext?, serverName: String, maxBodyBytes: Int) {
+    init(id: Int, loop: EventLoop, tls: TLSClientContext?, serverName: String, maxBodyBytes: Int,
+         readBuffer: ReadBuffer) {
         self.id = id
+        self.readBuffer = readBuffer
         self.loop = loop
         self.tlsContext = tls
         self.serverName = serverName
@@ -330,13 +334,7 @@ final class ClientConnection: IOHandler {
         if phase != .connecting { setInterest([.read]) }
     }
 
-    // Array's withUnsafe*Bytes rethrow untyped errors: keep typed ones in a Result.
-    private static func read(_ fd: Int32, into buffer: inout [UInt8]) -> Result<IOResult<Int>, SystemError> {
-        buffer.withUnsafeMutableBytes { raw in
-            Result { () throws(SystemError) in try Syscall.read(fd, into: raw) }
-        }
-    }
-
+    // Array's withUnsafeBytes rethrows untyped errors: keep the typed one in a Result.
     private static func write(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> Result<IOResult<Int>, SystemError> {
         bytes.withUnsafeBytes { raw in
             Result { () throws(SystemError) in try Syscall.write(fd, raw) }
@@ -357,13 +355,11 @@ final class ClientConnection: IOHandler {
     /// their turn; level-triggered epoll reports the rest).
     private func readAvailable() {
         let startPhase = phase
-        // Allocated per readable event, not kept: an idle connection holds no buffer.
-        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
         for _ in 0..<8 {
             let result: IOResult<Int>
-            switch Self.read(fd, into: &scratch) {
-            case .success(let value): result = value
-            case .failure(let error):
+            do {
+                result = try Syscall.read(fd, into: readBuffer.bytes)
+            } catch {
                 socketFailed(error)
                 return
             }
@@ -374,7 +370,7 @@ final class ClientConnection: IOHandler {
                 peerClosed()
                 return
             case .done(let count):
-                received(Array(scratch[..<count]))
+                received(UnsafeRawBufferPointer(rebasing: readBuffer.bytes[..<count]))
                 // An exchange ended (or the connection closed): let the
                 // pool act before reading anything more.
                 if phase != startPhase || phase == .closed { return }
@@ -382,7 +378,7 @@ final class ClientConnection: IOHandler {
         }
     }
 
-    private func received(_ bytes: [UInt8]) {
+    private func received(_ bytes: UnsafeRawBufferPointer) {
         guard let tls else {
             plaintextArrived(bytes)
             return
@@ -413,7 +409,7 @@ final class ClientConnection: IOHandler {
         }
         switch result {
         case .bytes:
-            plaintextArrived(plaintext)
+            plaintext.withUnsafeBytes { plaintextArrived($0) }
         case .wantMore:
             break
         case .closed:
@@ -421,7 +417,7 @@ final class ClientConnection: IOHandler {
         }
     }
 
-    private func plaintextArrived(_ bytes: [UInt8]) {
+    private func plaintextArrived(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
         case .exchanging:
             responseBytesSeen += bytes.count
@@ -524,6 +520,18 @@ final class ClientConnection: IOHandler {
         if error == .truncatedResponse { return .truncated }
         return .invalidResponse(error.reason)
     }
+}
+
+/// One read buffer for every connection of a pool: they share a loop, so
+/// only one reads at a time, and an idle connection holds no buffer.
+final class ReadBuffer {
+    let bytes: UnsafeMutableRawBufferPointer
+
+    init(capacity: Int = 64 * 1024) {
+        bytes = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { bytes.deallocate() }
 }
 
 extension Substring {

@@ -27,6 +27,7 @@ final class OriginPool: @unchecked Sendable {
     private var nextConnectionID = 0
     private var nextJobID = 0
     private var isShutDown = false
+    private let readBuffer = ReadBuffer()
 
     init(loop: EventLoop, origin: Origin, configuration: HTTPClientConfiguration, tls: TLSClientContext?,
          logger: Logger) {
@@ -80,7 +81,7 @@ final class OriginPool: @unchecked Sendable {
         nextConnectionID += 1
         let connection = ClientConnection(
             id: nextConnectionID, loop: loop, tls: origin.scheme == .https ? tls : nil, serverName: origin.host,
-            maxBodyBytes: configuration.maxResponseBodyBytes)
+            maxBodyBytes: configuration.maxResponseBodyBytes, readBuffer: readBuffer)
         connections[connection.id] = connection
         job.connection = connection
         let timeout = min(configuration.connectTimeout, job.deadline - .now)
