@@ -303,6 +303,15 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
         group.shutdown()
     }
 
+    @Test func methodThatIsNotATokenIsRefused() async throws {
+        let group = try EventLoopGroup(threads: 1, name: "client-test")
+        let client = HTTPClient(group: group, configuration: .init(), logger: Logger(label: "test"))
+        let request = HTTPClientRequest(method: .other("GET /admin HTTP/1.1\r\nX:"), url: "http://127.0.0.1:1/")
+        await expectFailure(.invalidURL) { () throws(HTTPClientError) in try await client.send(request, timeout: .seconds(1)) }
+        await client.shutdown()
+        group.shutdown()
+    }
+
     @Test func headerInjectionIsRefused() async throws {
         let group = try EventLoopGroup(threads: 1, name: "client-test")
         let client = HTTPClient(group: group, configuration: .init(), logger: Logger(label: "test"))
@@ -402,6 +411,20 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
                 try await client.send(.form(url: base + "/v2/oauth2", [("action", "requesttoken")]), timeout: .seconds(5))
             }
             #expect(server.acceptedCount == 1)
+        }
+    }
+
+    @Test func idleConnectionIsClosedAfterTheIdleTimeout() async throws {
+        try await withHarness(configure: { $0.idleTimeout = .milliseconds(100) },
+                              script: answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) { client, base, server in
+            _ = try await client.send(get(base + "/"), timeout: .seconds(5))
+            #expect(await client.openConnections(to: base) == 1)
+            for _ in 0..<200 where await client.openConnections(to: base) != 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(await client.openConnections(to: base) == 0)
+            _ = try await client.send(get(base + "/"), timeout: .seconds(5))
+            #expect(server.acceptedCount == 2)
         }
     }
 
