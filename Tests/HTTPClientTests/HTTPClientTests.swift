@@ -418,7 +418,6 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
         try await withHarness(configure: { $0.idleTimeout = .milliseconds(100) },
                               script: answering("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) { client, base, server in
             _ = try await client.send(get(base + "/"), timeout: .seconds(5))
-            #expect(await client.openConnections(to: base) == 1)
             for _ in 0..<200 where await client.openConnections(to: base) != 0 {
                 try await Task.sleep(for: .milliseconds(10))
             }
