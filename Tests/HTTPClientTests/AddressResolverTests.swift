@@ -7,7 +7,7 @@ import Testing
     @Test func localhostResolvesToLoopback() async throws {
         let resolver = AddressResolver(threads: 1)
         defer { resolver.shutdown() }
-        let addresses = try await resolver.resolve(host: "localhost", port: 8080, deadline: .now + .seconds(5))
+        let addresses = try await resolver.resolve(host: "localhost", port: 8080, deadline: .now + .seconds(30))
         #expect(!addresses.isEmpty)
         #expect(addresses.allSatisfy { $0.port == 8080 })
         #expect(addresses.allSatisfy { $0.host == "127.0.0.1" || $0.host == "::1" })
@@ -24,9 +24,9 @@ import Testing
 
     @Test func cachedAnswerServesWithoutTheResolverThreads() async throws {
         let resolver = AddressResolver(threads: 1)
-        let first = try await resolver.resolve(host: "localhost", port: 80, deadline: .now + .seconds(5))
+        let first = try await resolver.resolve(host: "localhost", port: 80, deadline: .now + .seconds(30))
         resolver.shutdown()
-        let second = try await resolver.resolve(host: "localhost", port: 80, deadline: .now + .seconds(5))
+        let second = try await resolver.resolve(host: "localhost", port: 80, deadline: .now + .seconds(30))
         #expect(second.map(\.description) == first.map(\.description))
     }
 
