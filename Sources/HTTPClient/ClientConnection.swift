@@ -206,7 +206,10 @@ final class ClientConnection: IOHandler {
     }
 
     private func finishExchange(with response: HTTPResponse, peerClosed: Bool) {
-        let reusable = !peerClosed && !closeAfterExchange && !Self.wantsClose(response.headers)
+        // An early answer (e.g. 413 before the whole body was sent) leaves
+        // the request half-written: the connection cannot carry another.
+        let requestComplete = outboundSent >= outbound.count
+        let reusable = requestComplete && !peerClosed && !closeAfterExchange && !Self.wantsClose(response.headers)
         phase = .idle
         let completion = onOutcome
         onOutcome = nil
@@ -390,30 +393,35 @@ final class ClientConnection: IOHandler {
         drainPlaintext(tls)
     }
 
+    /// Decrypts everything available. Loops so a close_notify that came
+    /// right behind the data is seen now, not at the next readable event.
     private func drainPlaintext(_ tls: TLSSession) {
-        var plaintext: [UInt8] = []
-        let result: TLSReadResult
-        do {
-            result = try tls.readPlaintext(into: &plaintext)
-        } catch {
-            tlsReadFailed(error)
-            return
-        }
-        // TLS may answer on its own (alerts, key updates).
-        if tls.hasCiphertext {
-            tls.takeCiphertext(appendingTo: &outbound)
-            do { try writeOutbound() } catch {
-                socketFailed(error)
+        while phase == .idle || phase == .exchanging {
+            var plaintext: [UInt8] = []
+            let result: TLSReadResult
+            do {
+                result = try tls.readPlaintext(into: &plaintext)
+            } catch {
+                tlsReadFailed(error)
                 return
             }
-        }
-        switch result {
-        case .bytes:
-            plaintext.withUnsafeBytes { plaintextArrived($0) }
-        case .wantMore:
-            break
-        case .closed:
-            peerClosed()
+            // TLS may answer on its own (alerts, key updates).
+            if tls.hasCiphertext {
+                tls.takeCiphertext(appendingTo: &outbound)
+                do { try writeOutbound() } catch {
+                    socketFailed(error)
+                    return
+                }
+            }
+            switch result {
+            case .bytes:
+                plaintext.withUnsafeBytes { plaintextArrived($0) }
+            case .wantMore:
+                return
+            case .closed:
+                peerClosed()
+                return
+            }
         }
     }
 

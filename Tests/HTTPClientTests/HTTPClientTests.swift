@@ -196,19 +196,28 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
         }
     }
 
-    /// Under TLS the end of a read-until-close body is trusted only with close_notify.
-    @Test(arguments: [true, false])
-    func bodyUntilCloseOverTLSNeedsCloseNotify(cleanClose: Bool) async throws {
+    enum Ending: String, Sendable, CaseIterable { case closeNotifyThenFIN, closeNotifyAlone, finAlone }
+
+    /// Under TLS the end of a read-until-close body is trusted only with
+    /// close_notify (with or without the TCP close behind it).
+    @Test(arguments: Ending.allCases)
+    func bodyUntilCloseOverTLSNeedsCloseNotify(ending: Ending) async throws {
         try await withHarness(tls: "server", script: { connection in
             try connection.readRequest()
             try connection.write("HTTP/1.1 200 OK\r\n\r\nall of it")
-            if cleanClose { connection.closeCleanly() } else { connection.closeAbruptly() }
+            switch ending {
+            case .closeNotifyThenFIN: connection.closeCleanly()
+            case .closeNotifyAlone:
+                connection.sendCloseNotify()
+                connection.waitForClientClose(seconds: 60)
+            case .finAlone: connection.closeAbruptly()
+            }
         }) { client, base, _ in
-            if cleanClose {
+            if ending == .finAlone {
+                await expectFailure(.truncated) { () throws(HTTPClientError) in try await client.send(get(base + "/"), timeout: patient) }
+            } else {
                 let response = try await client.send(get(base + "/"), timeout: patient)
                 #expect(response.body == Array("all of it".utf8))
-            } else {
-                await expectFailure(.truncated) { () throws(HTTPClientError) in try await client.send(get(base + "/"), timeout: patient) }
             }
         }
     }

@@ -191,11 +191,15 @@ final class ServerConnection {
 
     /// close_notify under TLS, then the socket.
     func closeCleanly() {
-        if let tls {
-            tls.close()
-            try? sendRaw(tls.takeCiphertext())
-        }
+        sendCloseNotify()
         closeAbruptly()
+    }
+
+    /// close_notify alone: the TCP connection stays open.
+    func sendCloseNotify() {
+        guard let tls else { return }
+        tls.close()
+        try? sendRaw(tls.takeCiphertext())
     }
 
     /// The socket only: under TLS the client sees no close_notify.
