@@ -238,6 +238,29 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
         }
     }
 
+    /// Answers without a body despite their headers; the connection then
+    /// carries the next request, which shows nothing was over- or under-read.
+    @Test(arguments: [
+        ("HEAD", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"),
+        ("GET", "HTTP/1.1 204 No Content\r\n\r\n"),
+        ("GET", "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n"),
+        ("GET", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+    ])
+    func bodilessAnswersKeepTheConnectionInStep(method: String, head: String) async throws {
+        try await withHarness(script: { connection in
+            guard try connection.readRequest() != nil else { return }
+            try connection.write(head)
+            guard try connection.readRequest() != nil else { return }
+            try connection.write("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nnext")
+        }) { client, base, server in
+            let first = try await client.send(HTTPClientRequest(method: HTTPMethod(method), url: base + "/"), timeout: patient)
+            #expect(first.body.isEmpty)
+            let second = try await client.send(get(base + "/"), timeout: patient)
+            #expect(second.body == Array("next".utf8))
+            #expect(server.acceptedCount == 1)
+        }
+    }
+
     @Test func redirectsAreReturnedNotFollowed() async throws {
         try await withHarness(script: answering("HTTP/1.1 302 Found\r\nLocation: /elsewhere\r\nContent-Length: 0\r\n\r\n")) {
             client, base, server in
