@@ -132,6 +132,11 @@ struct RequestParserStateTests {
             ("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, Close\r\n\r\n", false),
             ("GET / HTTP/1.0\r\n\r\n", false),
             ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
+            ("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true),
+            ("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false),
+            ("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nConnection: \t close \r\n\r\n", false),
+            ("GET / HTTP/1.1\r\nHost: h\r\nConnection: closed, xclose\r\n\r\n", true),
+            ("GET / HTTP/1.1\r\nHost: h\r\nConnection: ,,\r\n\r\n", true),
         ]
         for (raw, keepAlive) in cases {
             var parser = HTTPRequestParser()
