@@ -15,14 +15,16 @@ public enum MeasuresTranslation {
         let filter = GroupFilter(query)
 
         writer.beginObject()
-        writer.field("user_id", userID)
-        writer.key("measure_groups")
+        writer.key(Keys.userID)
+        writer.string(userID)
+        writer.key(Keys.measureGroups)
         writer.beginArray()
         for group in page.groups where filter.keepsDate(of: group) {
             writeGroup(group, pageTimezone: page.timezone, filter: filter, scratch: &scratch, into: &writer)
         }
         writer.endArray()
-        writer.field("next_cursor", nextCursor)
+        writer.key(Keys.nextCursor)
+        if let nextCursor { writer.string(nextCursor) } else { writer.null() }
         writer.endObject()
         return writer.bytes
     }
@@ -35,35 +37,65 @@ public enum MeasuresTranslation {
         if filter.restrictsTypes, !group.measures.contains(where: { filter.keeps($0) }) { return }
 
         writer.beginObject()
-        writer.field("id", group.id)
-        writer.key("taken_at")
+        writer.key(Keys.id)
+        writer.int(group.id)
+        writer.key(Keys.takenAt)
         writeTimestamp(group.date, scratch: &scratch, into: &writer)
-        writer.key("modified_at")
+        writer.key(Keys.modifiedAt)
         // A group never modified was last changed when stored (or, lacking both, when taken).
         writeTimestamp(group.modified ?? group.created ?? group.date, scratch: &scratch, into: &writer)
-        writer.field("timezone", group.timezone ?? pageTimezone)
-        writer.field("category", categoryName(group.category))
-        writer.field("attribution", Attribution.name(group.attrib))
-        writer.field("device_id", group.deviceID)
-        writer.key("measures")
+        writeOptional(Keys.timezone, group.timezone ?? pageTimezone, into: &writer)
+        writer.key(Keys.category)
+        writer.string(categoryName(group.category))
+        writer.key(Keys.attribution)
+        writer.string(Attribution.name(group.attrib))
+        writeOptional(Keys.deviceID, group.deviceID, into: &writer)
+        writer.key(Keys.measures)
         writer.beginArray()
         for measure in group.measures where filter.keeps(measure) {
             let type = MeasureTypes.byCode(measure.type)
             writer.beginObject()
-            writer.field("type", type.name)
-            writer.field("code", measure.type)
-            writer.key("value")
+            writer.key(Keys.type)
+            writer.string(type.name)
+            writer.key(Keys.code)
+            writer.int(measure.type)
+            writer.key(Keys.value)
             scratch.removeAll(keepingCapacity: true)
             ExactDecimal.append(mantissa: measure.value, exponent: measure.unit, to: &scratch)
             writer.raw(scratch)
-            writer.field("unit", type.unit)
+            writeOptional(Keys.unit, type.unit, into: &writer)
             if MeasureTypes.segmentalCodes.contains(measure.type) {
-                writer.field("position", measure.position.map(MeasurePositions.name))
+                writeOptional(Keys.position, measure.position.map(MeasurePositions.name), into: &writer)
             }
             writer.endObject()
         }
         writer.endArray()
         writer.endObject()
+    }
+
+    private static func writeOptional(_ key: JSONWriter.Key, _ value: String?, into writer: inout JSONWriter) {
+        writer.key(key)
+        if let value { writer.string(value) } else { writer.null() }
+    }
+
+    /// The public field names, quoted once.
+    private enum Keys {
+        static let userID = JSONWriter.Key("user_id")
+        static let measureGroups = JSONWriter.Key("measure_groups")
+        static let nextCursor = JSONWriter.Key("next_cursor")
+        static let id = JSONWriter.Key("id")
+        static let takenAt = JSONWriter.Key("taken_at")
+        static let modifiedAt = JSONWriter.Key("modified_at")
+        static let timezone = JSONWriter.Key("timezone")
+        static let category = JSONWriter.Key("category")
+        static let attribution = JSONWriter.Key("attribution")
+        static let deviceID = JSONWriter.Key("device_id")
+        static let measures = JSONWriter.Key("measures")
+        static let type = JSONWriter.Key("type")
+        static let code = JSONWriter.Key("code")
+        static let value = JSONWriter.Key("value")
+        static let unit = JSONWriter.Key("unit")
+        static let position = JSONWriter.Key("position")
     }
 
     /// `"YYYY-MM-DDTHH:MM:SSZ"` written raw (it never needs escaping).

@@ -21,18 +21,27 @@ public enum RFC3339Time {
         let days = floorDivide(clamped, 86_400)
         let secondOfDay = Int(clamped - days * 86_400)
         let (year, month, day) = civil(fromDays: days)
-        appendDigits(Int(year), count: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(month, count: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(day, count: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3600, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay / 60 % 60, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, count: 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
+        // Filled in place, then appended once: this runs twice per group.
+        var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                   UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0x30, 0x30, 0x30, 0x30, 0x2D, 0x30, 0x30, 0x2D, 0x30, 0x30,
+             0x54, 0x30, 0x30, 0x3A, 0x30, 0x30, 0x3A, 0x30, 0x30, 0x5A)  // 0000-00-00T00:00:00Z
+        withUnsafeMutableBytes(of: &text) { buffer in
+            func put(_ value: Int, at end: Int, digits: Int) {
+                var remaining = value
+                for index in stride(from: end, to: end - digits, by: -1) {
+                    buffer[index] = 0x30 + UInt8(remaining % 10)
+                    remaining /= 10
+                }
+            }
+            put(Int(year), at: 3, digits: 4)
+            put(month, at: 6, digits: 2)
+            put(day, at: 9, digits: 2)
+            put(secondOfDay / 3600, at: 12, digits: 2)
+            put(secondOfDay / 60 % 60, at: 15, digits: 2)
+            put(secondOfDay % 60, at: 18, digits: 2)
+            out.append(contentsOf: buffer)
+        }
     }
 
     /// Parses an RFC 3339 `date-time` (§5.6): `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`,
@@ -124,16 +133,5 @@ public enum RFC3339Time {
             value = value * 10 + Int(digit)
         }
         return value
-    }
-
-    private static func appendDigits(_ value: Int, count: Int, to out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<count { divisor *= 10 }
-        var remaining = value
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(remaining / divisor % 10))
-            remaining %= divisor
-            divisor /= 10
-        }
     }
 }
