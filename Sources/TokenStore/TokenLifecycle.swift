@@ -126,7 +126,7 @@ public final class TokenLifecycle: Sendable {
             do {
                 acquired = try await store.acquireRefreshLease(userID: userID, owner: leaseOwner, ttl: leaseTTL)
             } catch {
-                return .failure(.transient("token store: \(error)"))
+                return .failure(Self.storeFailure(error))
             }
             if acquired {
                 let result = await refreshHoldingLease(userID: userID, goal: goal)
@@ -222,7 +222,7 @@ public final class TokenLifecycle: Sendable {
         do {
             stored = try await store.tokens(for: userID)
         } catch {
-            throw .transient("token store: \(error)")
+            throw Self.storeFailure(error)
         }
         guard let stored else { throw .notConnected }
         guard stored.state == .active else { throw .reauthorizationRequired }
@@ -241,6 +241,11 @@ public final class TokenLifecycle: Sendable {
         case .fresh: !needsRefresh(tokens)
         case .replace(let rejected): tokens.accessToken != rejected && !needsRefresh(tokens)
         }
+    }
+
+    private static func storeFailure(_ error: any Error) -> TokenLifecycleError {
+        let text = "\(error)"
+        return .transient(text.hasPrefix("token store") ? text : "token store: \(text)")
     }
 
     private func event(_ name: String, _ userID: String) -> Logger.Metadata {

@@ -16,6 +16,12 @@ public struct TokenGrantLike: Sendable {
     }
 }
 
+extension TokenGrantLike: CustomStringConvertible, CustomDebugStringConvertible {
+    /// Redacted: tokens must not reach a log line through interpolation.
+    public var description: String { "TokenGrantLike(expiresIn: \(expiresIn), scope: \(scope))" }
+    public var debugDescription: String { description }
+}
+
 /// Why a refresh call failed, as classified by the caller's upstream client.
 public enum RefreshFailure: Error, Sendable, Equatable {
     /// Withings refused the refresh token (auth-family or invalid-params

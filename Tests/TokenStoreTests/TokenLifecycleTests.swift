@@ -315,4 +315,33 @@ struct TokenLifecycleTests {
             #expect(!lines.contains { $0.contains(secret) })
         }
     }
+
+    @Test func aRejectedOAuth1TokenCannotBeRefreshedAndMarksTheUser() async throws {
+        let store = try openStore()
+        let now = clock.now()
+        // OAuth 1.0a tokens do not expire and have no refresh token.
+        try await store.save(UserTokens(userID: user, accessToken: "oauth1-token", refreshToken: "",
+                                        tokenSecret: "oauth1-secret", expiresAt: Int64.max, scope: "",
+                                        createdAt: now, updatedAt: now))
+        let withings = FakeWithings(liveRefreshToken: initialRefresh)
+        let tokens = lifecycle(store, withings)
+        #expect(try await tokens.accessToken(for: user) == "oauth1-token")
+        await #expect(throws: TokenLifecycleError.reauthorizationRequired) {
+            try await tokens.refreshAfterRejection(userID: user, rejectedAccessToken: "oauth1-token")
+        }
+        #expect(try await store.tokens(for: user)?.state == .reauthorizationRequired)
+        #expect(withings.counters.calls == 0)
+    }
+
+    @Test func anUnavailableStoreIsATransientError() async throws {
+        let store = try openStore()
+        _ = try await storeTokens(in: store, remaining: 0)
+        let withings = FakeWithings(liveRefreshToken: initialRefresh)
+        let tokens = lifecycle(store, withings)
+        await store.shutdown()
+        await #expect(throws: TokenLifecycleError.transient("token store: closed")) {
+            try await tokens.accessToken(for: user)
+        }
+        #expect(withings.counters.calls == 0)
+    }
 }
