@@ -84,12 +84,28 @@ struct SyntheticHistoryTests {
     @Test func renderedSpansAreTheGroupsInOrder() throws {
         let data = history(3)
         #expect(data.spans.count == data.groups.count)
-        let first = try jsonObject(Array(data.rendered[data.spans[0]]))
+        let first = try jsonObject(Array(data.rendered[data.spans[0].whole]))
         #expect(first["grpid"] as? Int == Int(data.groups[0].id))
         let manual = try #require(data.groups.firstIndex { $0.device == nil })
-        let object = try jsonObject(Array(data.rendered[data.spans[manual]]))
+        let object = try jsonObject(Array(data.rendered[data.spans[manual].whole]))
         #expect(object["deviceid"] is NSNull)
         #expect(object["model"] is NSNull)
         #expect(object["brand"] == nil)
+    }
+
+    @Test func filteredGroupsSpliceOnlyMatchingMeasures() throws {
+        let data = history(0)
+        let scan = try #require(data.groups.firstIndex { $0.measures.contains { $0.type == 174 } })
+        for types: Set<Int> in [[1], [174, 6], [999], Set(data.groups[scan].measures.map(\.type))] {
+            var bytes: [UInt8] = []
+            data.appendGroup(scan, types: types, to: &bytes)
+            let object = try jsonObject(bytes)
+            let measures = try #require(object["measures"] as? [[String: Any]])
+            let expected = data.groups[scan].measures.filter { types.contains($0.type) }
+            #expect(measures.map { $0["type"] as? Int } == expected.map(\.type))
+            #expect(measures.map { $0["position"] as? Int } == expected.map(\.position))
+            #expect(object["grpid"] as? Int == Int(data.groups[scan].id))
+            #expect(object["comment"] is NSNull)
+        }
     }
 }
