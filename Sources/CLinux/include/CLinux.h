@@ -4,7 +4,6 @@
 #ifndef CLINUX_H
 #define CLINUX_H
 
-#define _GNU_SOURCE 1
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,14 +16,16 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
+#include <string.h>
 #include <unistd.h>
 
 static inline int cgw_errno(void) { return errno; }
 static inline void cgw_set_errno(int value) { errno = value; }
 
-static inline int cgw_accept4(int fd, struct sockaddr *addr, socklen_t *len) {
-    return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-}
+// Defined in shim.c, which is compiled with _GNU_SOURCE: defining it in
+// this header would make its system types differ from Glibc's module.
+int cgw_accept4(int fd, struct sockaddr *addr, socklen_t *len);
+void cgw_set_thread_name(const char *name);
 
 static inline int cgw_socket_nonblocking(int domain, int type) {
     return socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -41,5 +42,33 @@ static inline int cgw_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint6
     return epoll_ctl(epfd, op, fd, &ev);
 }
 static inline size_t cgw_epoll_event_size(void) { return sizeof(struct epoll_event); }
+/// Element `index` of an epoll_wait result array (packed layout stays in C).
+static inline uint64_t cgw_epoll_event_data_at(const struct epoll_event *events, int index) {
+    return events[index].data.u64;
+}
+static inline uint32_t cgw_epoll_event_events_at(const struct epoll_event *events, int index) {
+    return events[index].events;
+}
+
+// Event bits, as plain constants (the glibc enum imports awkwardly).
+static const uint32_t CGW_EPOLLIN = EPOLLIN;
+static const uint32_t CGW_EPOLLOUT = EPOLLOUT;
+static const uint32_t CGW_EPOLLERR = EPOLLERR;
+static const uint32_t CGW_EPOLLHUP = EPOLLHUP;
+static const uint32_t CGW_EPOLLRDHUP = EPOLLRDHUP;
+static const uint32_t CGW_EPOLLET = EPOLLET;
+static const uint32_t CGW_EPOLLEXCLUSIVE = EPOLLEXCLUSIVE;
+
+static inline int cgw_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+static inline int cgw_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+static inline int cgw_set_int_option(int fd, int level, int name, int value) {
+    return setsockopt(fd, level, name, &value, sizeof(value));
+}
+
+/// Installs (once) SIGTERM/SIGINT handlers that write the signal number to
+/// a close-on-exec pipe; returns the pipe's read end, or -1 with errno set.
+/// Async-signal-safe: the handler only calls write(2).
+int cgw_termination_pipe(void);
 
 #endif

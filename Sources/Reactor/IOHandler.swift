@@ -1,0 +1,31 @@
+import CLinux
+
+/// What a registered descriptor wants to hear about.
+public struct IOInterest: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let read = IOInterest(rawValue: 1 << 0)
+    public static let write = IOInterest(rawValue: 1 << 1)
+    /// EPOLLET: report each change once. The handler must then read (or
+    /// write) until the kernel says it would block, or until a short read
+    /// shows the socket buffer was drained.
+    public static let edgeTriggered = IOInterest(rawValue: 1 << 2)
+    /// EPOLLEXCLUSIVE: one listener shared by several loops wakes one loop.
+    public static let exclusive = IOInterest(rawValue: 1 << 3)
+
+    var epollEvents: UInt32 {
+        var events: UInt32 = 0
+        if contains(.read) { events |= CGW_EPOLLIN }
+        if contains(.write) { events |= CGW_EPOLLOUT }
+        if contains(.edgeTriggered) { events |= CGW_EPOLLET }
+        if contains(.exclusive) { events |= CGW_EPOLLEXCLUSIVE }
+        return events
+    }
+}
+
+/// Receives readiness for one descriptor, always on its loop's thread.
+/// `hangup` is EPOLLHUP or EPOLLERR: the peer is gone or the socket failed.
+public protocol IOHandler: AnyObject {
+    func handleIO(readable: Bool, writable: Bool, hangup: Bool)
+}
