@@ -197,9 +197,10 @@ struct GatewayConfigurationTests {
         #expect(config.unknownVariables == ["GATEWAY_CACHE_TTLS", "WITHINGS_CLIENTID"])
     }
 
-    @Test func flagNamesAreKebabCaseWithoutTheGatewayPrefix() {
+    @Test func flagNamesAreKebabCaseWithoutPrefixAndUnique() {
         #expect(Variable.flagName("GATEWAY_CACHE_TTL") == "cache-ttl")
-        #expect(Variable.flagName("WITHINGS_CLIENT_ID") == "withings-client-id")
+        #expect(Variable.flagName("WITHINGS_CLIENT_ID") == "client-id")
         #expect(Set(Variable.all.map(Variable.flagName)).count == Variable.all.count)
+        #expect(Variable.all.allSatisfy { Variable.help($0) != $0 })
     }
 }
