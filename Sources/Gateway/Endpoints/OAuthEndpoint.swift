@@ -85,17 +85,29 @@ public final class OAuthEndpoint: Sendable {
             return GatewayProblem.invalidParameterResponse("code", "missing or too long")
         }
 
+        switch await connect(code: code, logger: logger) {
+        case .success(let connection):
+            return Self.handBack(userID: connection.userID, key: connection.key, redirectTo: claims.redirectTo)
+        case .failure(let problem):
+            return problem.response
+        }
+    }
+
+    /// Exchanges an authorization code, stores the tokens and mints a
+    /// user-scoped key; stores nothing when the exchange fails. Also used by
+    /// `demo` to connect the simulator's users.
+    public func connect(code: String, logger: Logger) async -> Result<(userID: String, key: String), ProblemResponse> {
         let grant: TokenGrant
         switch await upstream.exchange(code: code) {
         case .success(let granted): grant = granted
         case .failure(.withings(let failure)) where Self.rejectsCode(failure.family):
             logger.info("withings rejected an authorization code", metadata: ["withings.status": "\(failure.status)"])
-            return GatewayProblem.make(
+            return .failure(ProblemResponse(GatewayProblem.make(
                 GatewayProblem.authorizationRejected,
                 detail: "Withings rejected the authorization code (status \(failure.status)); start again at /oauth/authorize."
-            ).response()
+            ).response()))
         case .failure(let error):
-            return UpstreamProblems.response(for: error, timeoutSeconds: settings.timeoutSeconds)
+            return .failure(ProblemResponse(UpstreamProblems.response(for: error, timeoutSeconds: settings.timeoutSeconds)))
         }
 
         let secret: String
@@ -109,13 +121,14 @@ public final class OAuthEndpoint: Sendable {
             secret = try await store.createKey(name: "oauth", userID: grant.userID).secret
         } catch {
             logger.error("storing a new connection failed", metadata: ["error": "\(error)"])
-            return GatewayProblem.make(GatewayProblem.internalError, detail: "The connection could not be stored.")
-                .response()
+            return .failure(ProblemResponse(GatewayProblem.make(
+                GatewayProblem.internalError, detail: "The connection could not be stored.").response()))
         }
         userConnected(grant.userID)
         logger.info("user connected", metadata: ["user_id": "\(grant.userID)"])
-        return Self.handBack(userID: grant.userID, key: secret, redirectTo: claims.redirectTo)
+        return .success((grant.userID, secret))
     }
+
 
     /// Key in the fragment (never sent to servers, kept out of Referer), or JSON.
     static func handBack(userID: String, key: String, redirectTo: String?) -> HTTPResponse {
