@@ -341,8 +341,10 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
     }
 
     /// A listener that never accepts, its backlog already full: SYNs go
-    /// unanswered and only the connect timeout ends the attempt.
-    @Test func unansweredConnectHitsTheConnectTimeout() async throws {
+    /// unanswered. The shorter of the connect timeout and the call's
+    /// deadline decides the error: a connect failure or a timeout.
+    @Test(arguments: [true, false])
+    func unansweredConnectEndsAtTheFirstLimit(connectTimeoutFirst: Bool) async throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(listener) }
         var address = sockaddr_in()
@@ -364,15 +366,19 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
 
         let group = try EventLoopGroup(threads: 1, name: "client-test")
         var configuration = HTTPClientConfiguration()
-        configuration.connectTimeout = .milliseconds(200)
+        configuration.connectTimeout = connectTimeoutFirst ? .milliseconds(200) : .seconds(30)
         let client = HTTPClient(group: group, configuration: configuration, logger: Logger(label: "test"))
         let error = await failure { () throws(HTTPClientError) in
-            try await client.send(get("http://127.0.0.1:\(port)/"), timeout: patient)
+            try await client.send(get("http://127.0.0.1:\(port)/"), timeout: connectTimeoutFirst ? patient : .milliseconds(200))
         }
-        if case .connect(let reason) = error {
-            #expect(reason.contains("timed out"), "\(reason)")
+        if connectTimeoutFirst {
+            if case .connect(let reason) = error {
+                #expect(reason.contains("timed out"), "\(reason)")
+            } else {
+                Issue.record("expected a connect timeout, got \(String(describing: error))")
+            }
         } else {
-            Issue.record("expected a connect timeout, got \(String(describing: error))")
+            #expect(error == .timeout)
         }
         await client.shutdown()
         await offThread { group.shutdown() }
