@@ -26,8 +26,8 @@ import Testing
         try await withServer(routes: Self.routes) { server in
             let client = try TestClient(port: server.port)
             let field = acceptEncoding.map { "Accept-Encoding: \($0)\r\n" } ?? ""
-            try client.send("GET /doc HTTP/1.1\r\nHost: x\r\n\(field)\r\n")
-            let response = try #require(try client.readResponse())
+            try await client.send("GET /doc HTTP/1.1\r\nHost: x\r\n\(field)\r\n")
+            let response = try #require(try await client.readResponse())
             #expect(response.header("vary") == "Accept-Encoding")
             if gzipped {
                 #expect(response.header("content-encoding") == "gzip")
@@ -45,12 +45,12 @@ import Testing
             let client = try TestClient(port: server.port)
             var bodies: [[UInt8]] = []
             for _ in 0..<3 {
-                try client.send("GET /doc HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
-                bodies.append(try #require(try client.readResponse()).body)
+                try await client.send("GET /doc HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+                bodies.append(try #require(try await client.readResponse()).body)
             }
             #expect(bodies[0] == bodies[1] && bodies[1] == bodies[2])
-            try client.send("HEAD /doc HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
-            let head = try #require(try client.readResponse(head: true))
+            try await client.send("HEAD /doc HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+            let head = try #require(try await client.readResponse(head: true))
             #expect(head.header("content-encoding") == "gzip")
             #expect(head.header("content-length") == "\(bodies[0].count)")
         }
@@ -60,8 +60,8 @@ import Testing
     func smallOrIncompressibleBodiesAreSentAsIs(path: String) async throws {
         try await withServer(routes: Self.routes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET \(path) HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
-            let response = try #require(try client.readResponse())
+            try await client.send("GET \(path) HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+            let response = try #require(try await client.readResponse())
             #expect(response.header("content-encoding") == nil)
             #expect(response.header("vary") == nil)
         }
@@ -70,8 +70,8 @@ import Testing
     @Test func compressionCanBeTurnedOff() async throws {
         try await withServer(configure: { $0.compression = false }, routes: Self.routes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET /doc HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
-            let response = try #require(try client.readResponse())
+            try await client.send("GET /doc HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+            let response = try #require(try await client.readResponse())
             #expect(response.header("content-encoding") == nil)
             #expect(response.body == Self.document)
         }

@@ -26,20 +26,20 @@ import Testing
         let port = server.port
 
         let idle = try TestClient(port: port)
-        try idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(try idle.readResponse()?.status == 200)
+        try await idle.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try await idle.readResponse()?.status == 200)
 
         let busy = try TestClient(port: port)
-        try busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
         try await Task.sleep(for: .milliseconds(50))  // the handler is running
 
         let stopping = Task { await server.shutdown() }
-        let answer = try #require(try busy.readResponse())
+        let answer = try #require(try await busy.readResponse())
         #expect(answer.status == 200)
         #expect(answer.text == "finished")
         #expect(answer.header("connection") == "close")
-        #expect(try busy.readResponse() == nil)
-        #expect(try idle.readResponse() == nil, "idle connection closed by the shutdown")
+        #expect(try await busy.readResponse() == nil)
+        #expect(try await idle.readResponse() == nil, "idle connection closed by the shutdown")
         await stopping.value
         #expect(server.openConnections == 0)
         #expect(throws: ClientError.self) { try TestClient(port: port) }
@@ -58,10 +58,10 @@ import Testing
         let server = HTTPServer(configuration: configuration, router: router, logger: testLogger())
         try server.start()
         let client = try TestClient(port: server.port)
-        try client.send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await client.send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n")
         try await Task.sleep(for: .milliseconds(50))
         await server.shutdown()
-        #expect(try client.readResponse() == nil)
+        #expect(try await client.readResponse() == nil)
         #expect(server.openConnections == 0)
     }
 
