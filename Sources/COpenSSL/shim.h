@@ -14,6 +14,20 @@
 #include <openssl/x509v3.h>
 #include <openssl/crypto.h>
 
+/* ---- TLS module (Sources/TLS): memory-BIO sessions ---------------------- */
+/* Kept as one block so other modules' wrappers merge around it. */
+static inline long cgw_BIO_set_mem_eof_return(BIO *bio, int value) { return BIO_set_mem_eof_return(bio, value); }
+static inline uint64_t cgw_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline long cgw_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }
+static inline long cgw_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
+static inline long cgw_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
+static inline int cgw_ERR_GET_REASON(unsigned long code) { return ERR_GET_REASON(code); }
+static inline int cgw_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
+/* ---- end TLS module ------------------------------------------------------ */
+
+
 static inline long cgw_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);
 }

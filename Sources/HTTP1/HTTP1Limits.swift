@@ -35,3 +35,10 @@ public struct HTTP1Error: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(status) \(reason)" }
 }
+
+extension HTTP1Error {
+    /// Client side: the peer closed before the response was complete.
+    public static let truncatedResponse = HTTP1Error(status: 502, reason: "response truncated")
+    /// Client side: the response body exceeds the parser's `maxBodyBytes`.
+    public static let responseTooLarge = HTTP1Error(status: 413, reason: "response body too large")
+}

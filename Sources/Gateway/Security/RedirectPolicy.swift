@@ -1,0 +1,43 @@
+/// Decides whether `redirect_to` may receive a freshly minted key in its
+/// fragment. An entry of GATEWAY_ALLOWED_REDIRECTS admits a URL with the
+/// same scheme, host and port whose path starts with the entry's path at a
+/// segment boundary (`/app` admits `/app` and `/app/x`, not `/appx`).
+public struct RedirectPolicy: Sendable {
+    public let allowed: [AbsoluteURL]
+
+    public init(allowed: [AbsoluteURL]) {
+        self.allowed = allowed
+    }
+
+    public enum Rejection: Error, Sendable, Equatable {
+        case notAnAbsoluteURL, hasFragment, hasCredentials, suspiciousPath, notAllowed
+    }
+
+    /// The URL to redirect to, or why not.
+    public func check(_ candidate: String) -> Result<AbsoluteURL, Rejection> {
+        guard let url = AbsoluteURL(candidate) else { return .failure(.notAnAbsoluteURL) }
+        guard url.fragment == nil else { return .failure(.hasFragment) }
+        guard !url.hasUserInfo else { return .failure(.hasCredentials) }
+        guard !Self.hasDotSegmentOrEscape(url.path) else { return .failure(.suspiciousPath) }
+        for rule in allowed where rule.scheme == url.scheme && rule.host == url.host && rule.port == url.port {
+            if Self.path(url.path, isWithin: rule.path) { return .success(url) }
+        }
+        return .failure(.notAllowed)
+    }
+
+    static func path(_ path: String, isWithin prefix: String) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        if prefix.hasSuffix("/") || path.utf8.count == prefix.utf8.count { return true }
+        return path.utf8.dropFirst(prefix.utf8.count).first == UInt8(ascii: "/")
+    }
+
+    /// A browser resolves `.`/`..` segments (also `%2e`) and treats `\` as `/`
+    /// before navigating, which could climb out of an allowed prefix.
+    static func hasDotSegmentOrEscape(_ path: String) -> Bool {
+        let lowered = path.lowercased()
+        if lowered.contains("\\") || lowered.contains("%2e") || lowered.contains("%2f") || lowered.contains("%5c") {
+            return true
+        }
+        return lowered.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == "." || $0 == ".." }
+    }
+}

@@ -1,2 +1,0 @@
-/// The TLS module; see DESIGN.md for its place in the layering.
-public enum TLSModule {}

@@ -1,0 +1,152 @@
+import JSON
+
+/// The answer could not be understood at all: not JSON, not an envelope, no
+/// integer `status`, or a success body missing a required field. The gateway
+/// treats it as an invalid upstream answer (502), never as a rejection.
+/// `reason` names fields only, never their values (which may be tokens).
+public struct WithingsDecodeError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "invalid Withings answer: \(reason)" }
+}
+
+/// Decoders for Withings' `{"status": N, "body": {...}, "error": "..."}` envelope.
+///
+/// Tolerant where real answers disagree with the spec (`userid` number or
+/// string, `more` bool or int, `modelid` or `model_id`, numbers as strings,
+/// unknown keys), strict where a wrong guess would be harmful (missing or
+/// non-integer `status`, missing ids, tokens or values).
+public enum WithingsDecoding {
+    /// A `requesttoken` answer.
+    public static func tokenGrant(_ bytes: [UInt8]) throws(WithingsDecodeError) -> Result<TokenGrant, WithingsFailure> {
+        let body: JSONValue
+        switch try envelope(bytes) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let value): body = value
+        }
+        guard let userID = body["userid"]?.lenientString, !userID.isEmpty else { throw missing("body.userid") }
+        guard let accessToken = body["access_token"]?.string, !accessToken.isEmpty else {
+            throw missing("body.access_token")
+        }
+        guard let refreshToken = body["refresh_token"]?.string, !refreshToken.isEmpty else {
+            throw missing("body.refresh_token")
+        }
+        guard let expiresIn = body["expires_in"]?.lenientInt64, expiresIn > 0 else { throw missing("body.expires_in") }
+        return .success(
+            TokenGrant(
+                userID: userID, accessToken: accessToken, refreshToken: refreshToken, expiresIn: expiresIn,
+                scope: body["scope"]?.string ?? "", csrfToken: body["csrf_token"]?.string))
+    }
+
+    /// A `getnonce` answer (`body.nonce`), for signed requests.
+    public static func nonce(_ bytes: [UInt8]) throws(WithingsDecodeError) -> Result<String, WithingsFailure> {
+        switch try envelope(bytes) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let body):
+            guard let nonce = body["nonce"]?.string, !nonce.isEmpty else { throw missing("body.nonce") }
+            return .success(nonce)
+        }
+    }
+
+    /// A `measure action=getmeas` answer.
+    public static func getmeas(_ bytes: [UInt8]) throws(WithingsDecodeError) -> Result<GetmeasPage, WithingsFailure> {
+        let body: JSONValue
+        switch try envelope(bytes) {
+        case .failure(let failure): return .failure(failure)
+        case .success(let value): body = value
+        }
+        var groups: [MeasureGroup] = []
+        if let rawGroups = body["measuregrps"], !rawGroups.isNull {
+            guard let list = rawGroups.array else { throw WithingsDecodeError("body.measuregrps is not an array") }
+            groups.reserveCapacity(list.count)
+            for (index, rawGroup) in list.enumerated() {
+                groups.append(try group(rawGroup, index: index))
+            }
+        }
+        let offset = body["offset"]?.lenientInt ?? 0
+        guard offset >= 0 else { throw WithingsDecodeError("body.offset is negative") }
+        return .success(
+            GetmeasPage(
+                groups: groups, more: body["more"]?.lenientBool ?? false, offset: offset,
+                timezone: nonEmpty(body["timezone"]?.string), updateTime: body["updatetime"]?.lenientInt64))
+    }
+
+    /// Splits the envelope: `.success(body)` for status 0 (body `{}` when
+    /// absent), `.failure` for any other status.
+    public static func envelope(_ bytes: [UInt8]) throws(WithingsDecodeError) -> Result<JSONValue, WithingsFailure> {
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw WithingsDecodeError("not JSON (\(error.kind))")
+        }
+        guard document.object != nil else { throw WithingsDecodeError("not a JSON object") }
+        guard let rawStatus = document["status"] else { throw missing("status") }
+        guard let status = rawStatus.int else { throw WithingsDecodeError("status is not an integer") }
+        let body = document["body"] ?? .object([])
+        if status == 0 {
+            guard body.object != nil else { throw WithingsDecodeError("body is not an object") }
+            return .success(body)
+        }
+        let waitSeconds = body["wait_seconds"]?.lenientInt
+        return .failure(WithingsFailure(status: status, waitSeconds: waitSeconds, message: document["error"]?.string))
+    }
+
+    // MARK: - Groups
+
+    /// Exponents beyond this are not real measures and would make
+    /// `ExactDecimal` write absurdly long numbers.
+    static let maxUnitMagnitude = 64
+
+    private static func group(_ raw: JSONValue, index: Int) throws(WithingsDecodeError) -> MeasureGroup {
+        // Paths are built only on failure: this runs for every group of every page.
+        var path: String { "body.measuregrps[\(index)]" }
+        guard raw.object != nil else { throw WithingsDecodeError("\(path) is not an object") }
+        guard let id = raw["grpid"]?.lenientInt64 else { throw missing("\(path).grpid") }
+        guard let date = raw["date"]?.lenientInt64 else { throw missing("\(path).date") }
+        var measures: [Measure] = []
+        if let rawMeasures = raw["measures"], !rawMeasures.isNull {
+            guard let list = rawMeasures.array else { throw WithingsDecodeError("\(path).measures is not an array") }
+            measures.reserveCapacity(list.count)
+            for (measureIndex, rawMeasure) in list.enumerated() {
+                measures.append(try measure(rawMeasure, group: index, index: measureIndex))
+            }
+        }
+        // `model` is a name in the spec but an integer in some answers; an
+        // integer there is the model id.
+        var model = raw["model"]?.string
+        var modelID = raw["modelid"]?.lenientInt ?? raw["model_id"]?.lenientInt
+        if model == nil, let numeric = raw["model"]?.int {
+            modelID = modelID ?? numeric
+            model = nil
+        }
+        return MeasureGroup(
+            id: id, attrib: raw["attrib"]?.lenientInt ?? 0, date: date,
+            created: raw["created"]?.lenientInt64, modified: raw["modified"]?.lenientInt64,
+            category: raw["category"]?.lenientInt ?? 1,
+            deviceID: nonEmpty(raw["deviceid"]?.lenientString), hashDeviceID: nonEmpty(raw["hash_deviceid"]?.lenientString),
+            model: nonEmpty(model), modelID: modelID, timezone: nonEmpty(raw["timezone"]?.string),
+            comment: nonEmpty(raw["comment"]?.string), measures: measures)
+    }
+
+    private static func measure(_ raw: JSONValue, group: Int, index: Int) throws(WithingsDecodeError) -> Measure {
+        var path: String { "body.measuregrps[\(group)].measures[\(index)]" }
+        guard raw.object != nil else { throw WithingsDecodeError("\(path) is not an object") }
+        guard let value = raw["value"]?.lenientInt64 else { throw missing("\(path).value") }
+        guard let type = raw["type"]?.lenientInt else { throw missing("\(path).type") }
+        guard let unit = raw["unit"]?.lenientInt else { throw missing("\(path).unit") }
+        guard (-maxUnitMagnitude...maxUnitMagnitude).contains(unit) else { throw WithingsDecodeError("\(path).unit out of range") }
+        return Measure(
+            value: value, type: type, unit: unit, algo: raw["algo"]?.lenientInt, fm: raw["fm"]?.lenientInt,
+            position: raw["position"]?.lenientInt)
+    }
+
+    private static func missing(_ field: String) -> WithingsDecodeError {
+        WithingsDecodeError("\(field) missing or malformed")
+    }
+
+    private static func nonEmpty(_ text: String?) -> String? {
+        guard let text, !text.isEmpty else { return nil }
+        return text
+    }
+}

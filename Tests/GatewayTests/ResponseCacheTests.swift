@@ -1,0 +1,52 @@
+import Gateway
+import Testing
+
+struct ResponseCacheTests {
+    typealias Key = CacheKey
+
+    @Test func entriesExpireAfterTheTTL() {
+        let clock = ManualClock()
+        let cache = ResponseCache<String>(ttl: .seconds(60), capacity: 10, now: clock.now)
+        let key = Key(userID: "1", query: "q")
+        cache.store("a", for: key)
+        clock.advance(.seconds(59))
+        #expect(cache.value(for: key) == "a")
+        clock.advance(.seconds(1))
+        #expect(cache.value(for: key) == nil)
+        #expect(cache.count == 0)
+    }
+
+    @Test func keysSeparateUsersAndQueries() {
+        let cache = ResponseCache<String>(ttl: .seconds(60))
+        cache.store("u1", for: Key(userID: "1", query: "q"))
+        cache.store("u2", for: Key(userID: "2", query: "q"))
+        cache.store("u1b", for: Key(userID: "1", query: "r"))
+        #expect(cache.value(for: Key(userID: "1", query: "q")) == "u1")
+        #expect(cache.value(for: Key(userID: "2", query: "q")) == "u2")
+        cache.removeAll(userID: "1")
+        #expect(cache.value(for: Key(userID: "1", query: "q")) == nil)
+        #expect(cache.value(for: Key(userID: "1", query: "r")) == nil)
+        #expect(cache.value(for: Key(userID: "2", query: "q")) == "u2")
+    }
+
+    @Test func sizeIsBoundedEvictingTheOldest() {
+        let cache = ResponseCache<Int>(ttl: .seconds(60), capacity: 3)
+        for index in 0..<3 { cache.store(index, for: Key(userID: "u", query: "\(index)")) }
+        cache.store(0, for: Key(userID: "u", query: "0"))         // replacing does not evict
+        #expect(cache.count == 3)
+        cache.store(3, for: Key(userID: "u", query: "3"))
+        #expect(cache.count == 3)
+        #expect(cache.value(for: Key(userID: "u", query: "1")) == nil)   // "0" was re-stored, "1" is oldest
+        #expect(cache.value(for: Key(userID: "u", query: "0")) == 0)
+        for index in 4..<5000 { cache.store(index, for: Key(userID: "u", query: "\(index)")) }
+        #expect(cache.count == 3)
+        #expect(cache.value(for: Key(userID: "u", query: "4999")) == 4999)
+    }
+
+    @Test func zeroTTLDisablesCaching() {
+        let cache = ResponseCache<String>(ttl: .zero)
+        cache.store("a", for: Key(userID: "1", query: ""))
+        #expect(!cache.isEnabled)
+        #expect(cache.value(for: Key(userID: "1", query: "")) == nil)
+    }
+}
