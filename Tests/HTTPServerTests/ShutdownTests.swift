@@ -6,10 +6,19 @@ import Testing
 @testable import HTTPServer
 
 @Suite struct ShutdownTests {
-    static func slowRoutes(_ router: inout Router) {
+    /// Holds the server the slow handler watches (set before any request).
+    final class ServerBox: Sendable {
+        let server = Mutex<HTTPServer?>(nil)
+    }
+
+    /// The slow handler is still running when shutdown begins: it returns
+    /// only once the server is draining (bounded to 5 s).
+    static func slowRoutes(_ router: inout Router, box: ServerBox) {
         standardRoutes(&router)
         router.add(.get, "/slow") { _, _ in
-            try? await Task.sleep(for: .milliseconds(300))
+            for _ in 0..<500 where box.server.withLock({ $0?.isDraining }) != true {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
             return HTTPResponse(status: 200, contentType: "text/plain", body: "finished")
         }
     }
@@ -20,8 +29,10 @@ import Testing
         configuration.threads = 2
         configuration.shutdownTimeout = .seconds(5)
         var router = Router()
-        Self.slowRoutes(&router)
+        let box = ServerBox()
+        Self.slowRoutes(&router, box: box)
         let server = HTTPServer(configuration: configuration, router: router, logger: testLogger())
+        box.server.withLock { $0 = server }
         try server.start()
         let port = server.port
 
@@ -52,7 +63,7 @@ import Testing
         configuration.shutdownTimeout = .milliseconds(100)
         var router = Router()
         router.add(.get, "/forever") { _, _ in
-            try? await Task.sleep(for: .seconds(3))
+            try? await Task.sleep(for: .seconds(60))
             return HTTPResponse(status: 200)
         }
         let server = HTTPServer(configuration: configuration, router: router, logger: testLogger())

@@ -35,7 +35,7 @@ final class TestClient: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, receiveTimeout: Duration = .seconds(5)) throws {
+    init(port: Int, receiveTimeout: Duration = .seconds(20)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds),
