@@ -66,8 +66,10 @@ struct MeasuresQueryTests {
             return
         }
         #expect(error.parameter == parameter)
-        #expect(error.detail.contains("`\(parameter)`"))
+        #expect(error.detail.hasPrefix("\(parameter): "))
+        #expect(!error.reason.isEmpty)
         if value.count > 3 { #expect(!error.detail.contains(value)) }
+        #expect(error.response.status == 400)
     }
 
     @Test func repeatedParameterIsRefused() {
