@@ -19,19 +19,17 @@ public enum MeasureCategory: String, Sendable, Equatable {
 /// the parameter's name, so nothing a client sent is reflected back.
 public struct MeasuresQueryError: Error, Sendable, Equatable {
     public var parameter: String
-    /// Why, without the parameter's name (`GatewayProblem.invalidParameterResponse` prefixes it).
-    public var reason: String
+    /// Why, without the parameter's name: `GatewayProblem.invalidParameterResponse`
+    /// prefixes it ("types: has an empty entry").
+    public var detail: String
 
-    public init(parameter: String, reason: String) {
+    public init(parameter: String, detail: String) {
         self.parameter = parameter
-        self.reason = reason
+        self.detail = detail
     }
 
-    /// The problem `detail`: "types: has an empty entry".
-    public var detail: String { "\(parameter): \(reason)" }
-
     /// The 400 `invalid-parameter` problem answer.
-    public var response: HTTPResponse { GatewayProblem.invalidParameterResponse(parameter, reason) }
+    public var response: HTTPResponse { GatewayProblem.invalidParameterResponse(parameter, detail) }
 }
 
 /// The validated query of `GET /users/{user_id}/measures`.
@@ -73,7 +71,7 @@ public struct MeasuresQuery: Sendable, Equatable {
         var query = MeasuresQuery()
         for (name, value) in items where parameterNames.contains(name) {
             guard seen.insert(name).inserted else {
-                return .failure(MeasuresQueryError(parameter: name, reason: "given more than once"))
+                return .failure(MeasuresQueryError(parameter: name, detail: "given more than once"))
             }
             let outcome: MeasuresQueryError?
             switch name {
@@ -86,17 +84,17 @@ public struct MeasuresQuery: Sendable, Equatable {
                     query.category = category
                     outcome = nil
                 } else {
-                    outcome = MeasuresQueryError(parameter: name, reason: "must be `real` or `goal`")
+                    outcome = MeasuresQueryError(parameter: name, detail: "must be `real` or `goal`")
                 }
             default:  // "cursor"
                 outcome = isPlausibleCursor(value)
-                    ? nil : MeasuresQueryError(parameter: name, reason: "not a cursor this gateway issued")
+                    ? nil : MeasuresQueryError(parameter: name, detail: "not a cursor this gateway issued")
                 query.cursor = value
             }
             if let outcome { return .failure(outcome) }
         }
         if let start = query.start, let end = query.end, end < start {
-            return .failure(MeasuresQueryError(parameter: "end", reason: "is before `start`"))
+            return .failure(MeasuresQueryError(parameter: "end", detail: "is before `start`"))
         }
         return .success(query)
     }
@@ -126,8 +124,8 @@ public struct MeasuresQuery: Sendable, Equatable {
     // MARK: - Parameters
 
     private static func parseTypes(_ value: String) -> Result<[Int], MeasuresQueryError> {
-        func failure(_ reason: String) -> Result<[Int], MeasuresQueryError> {
-            .failure(MeasuresQueryError(parameter: "types", reason: reason))
+        func failure(_ detail: String) -> Result<[Int], MeasuresQueryError> {
+            .failure(MeasuresQueryError(parameter: "types", detail: detail))
         }
         var codes: [Int] = []
         for rawItem in value.split(separator: ",", omittingEmptySubsequences: false) {
@@ -162,7 +160,7 @@ public struct MeasuresQuery: Sendable, Equatable {
         return .failure(
             MeasuresQueryError(
                 parameter: name,
-                reason: "must be an RFC 3339 timestamp (2024-03-01T07:12:00Z) or Unix seconds, not before 1970"))
+                detail: "must be an RFC 3339 timestamp (2024-03-01T07:12:00Z) or Unix seconds, not before 1970"))
     }
 
     /// Cursors are base64url-ish tokens; anything else is refused before any crypto.
