@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "Reactor", dependencies: ["CLinux", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "HTTPServer",
-            dependencies: ["Reactor", "HTTP1", "Compression", "TLS", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Reactor", "HTTP1", "Compression", "TLS", "JSON", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "HTTPClient",

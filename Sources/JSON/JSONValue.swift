@@ -1,10 +1,12 @@
-/// A parsed JSON document.
+/// A parsed JSON document. Not `indirect`: arrays and member lists already
+/// live on the heap, and boxing every scalar would cost one allocation per value.
+///
 ///
 /// Numbers keep their exact source text so that no precision is lost on the
 /// way through (Withings' 64-bit group ids and mantissas must never pass
 /// through a `Double`). Objects keep their members in document order,
 /// duplicates included; lookups return the first match.
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number's text exactly as it appeared (always valid RFC 8259 number syntax).

@@ -38,6 +38,25 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// An object key quoted and escaped once, for keys written many times
+    /// (every group and measure of a page).
+    public struct Key: Sendable {
+        fileprivate let rendered: [UInt8]
+
+        public init(_ name: String) {
+            var writer = JSONWriter(capacity: name.utf8.count + 3)
+            writer.key(name)
+            rendered = writer.bytes
+        }
+    }
+
+    /// Writes a pre-rendered key; the next call must write its value.
+    public mutating func key(_ key: Key) {
+        separate()
+        bytes.append(contentsOf: key.rendered)
+        needsComma = false
+    }
+
     /// Writes an object key; the next call must write its value.
     public mutating func key(_ name: String) {
         separate()
@@ -57,6 +76,24 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func int<T: BinaryInteger>(_ value: T) {
+        separate()
+        if let small = Int64(exactly: value) {
+            appendDecimal(small)
+        } else {
+            appendDecimal(value)
+        }
+        needsComma = true
+    }
+
+    // Concrete overloads: a generic call from another module is not
+    // specialized and costs witness-table lookups per digit.
+    public mutating func int(_ value: Int) {
+        separate()
+        appendDecimal(Int64(value))
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int64) {
         separate()
         appendDecimal(value)
         needsComma = true
@@ -82,6 +119,12 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    public mutating func raw(_ json: [UInt8]) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
+    }
+
     /// Convenience for `key(k)` followed by `string(v)`, or `null` when `v` is nil.
     public mutating func field(_ name: String, _ value: String?) {
         key(name)
@@ -89,6 +132,16 @@ public struct JSONWriter: Sendable {
     }
 
     public mutating func field<T: BinaryInteger>(_ name: String, _ value: T?) {
+        key(name)
+        if let value { int(value) } else { null() }
+    }
+
+    public mutating func field(_ name: String, _ value: Int?) {
+        key(name)
+        if let value { int(value) } else { null() }
+    }
+
+    public mutating func field(_ name: String, _ value: Int64?) {
         key(name)
         if let value { int(value) } else { null() }
     }
@@ -107,6 +160,21 @@ public struct JSONWriter: Sendable {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// Digits of an Int64, written backwards into a small stack buffer.
+    private mutating func appendDecimal(_ value: Int64) {
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
     }
 
     private mutating func appendDecimal<T: BinaryInteger>(_ value: T) {

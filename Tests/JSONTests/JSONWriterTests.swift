@@ -45,3 +45,36 @@ struct JSONWriterTests {
         #expect(render { $0.int(UInt64.max) } == "18446744073709551615")
     }
 }
+
+struct JSONWriterFastPathTests {
+    @Test func concreteOverloadsMatchTheGenericOnes() {
+        var writer = JSONWriter()
+        writer.beginArray()
+        writer.int(Int64.min)
+        writer.int(Int64.max)
+        writer.int(0 as Int)
+        writer.int(-7 as Int)
+        writer.int(UInt64.max)
+        writer.int(42 as UInt8)
+        writer.raw(Array("1.50".utf8))
+        writer.endArray()
+        #expect(
+            String(decoding: writer.bytes, as: UTF8.self)
+                == "[-9223372036854775808,9223372036854775807,0,-7,18446744073709551615,42,1.50]")
+    }
+
+    @Test func preRenderedKeys() {
+        let key = JSONWriter.Key("a\"b")
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key(key)
+        writer.int(1 as Int)
+        writer.key(key)
+        writer.null()
+        writer.field("d", 5 as Int64?)
+        writer.field("e", nil as Int64?)
+        writer.field("f", 6 as Int?)
+        writer.endObject()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"a\"b":1,"a\"b":null,"d":5,"e":null,"f":6}"#)
+    }
+}

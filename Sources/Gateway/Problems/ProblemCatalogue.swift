@@ -75,3 +75,9 @@ public enum GatewayProblem {
         return make(rateLimited, detail: detail).response(headers: ["Retry-After": String(seconds)])
     }
 }
+
+/// A finished problem answer carried through `Result` (coalesced callers share it).
+public struct ProblemResponse: Error, Sendable {
+    public var response: HTTPResponse
+    public init(_ response: HTTPResponse) { self.response = response }
+}
