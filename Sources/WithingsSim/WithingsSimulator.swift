@@ -104,13 +104,15 @@ public final class WithingsSimulator: Sendable {
             if path.hasPrefix("/account/") { return OAuth1Answer.problem("parameter_rejected", status: 400) }
             return Envelope.invalidParams("malformed parameters")
         }
+        // Read after any latency, so token lifetimes see the delayed arrival.
+        let handledAt = now()
         var response: HTTPResponse
         switch path {
-        case "/v2/oauth2": response = tokenEndpoint(params, now: now())
-        case "/v2/signature": response = signatureEndpoint(params, now: now())
-        case "/account/request_token": response = oauth1RequestToken(request, now: now())
-        case "/account/access_token": response = oauth1AccessToken(request, now: now())
-        default: response = measureEndpoint(request, params: params, now: now())
+        case "/v2/oauth2": response = tokenEndpoint(params, now: handledAt)
+        case "/v2/signature": response = signatureEndpoint(params, now: handledAt)
+        case "/account/request_token": response = oauth1RequestToken(request, now: handledAt)
+        case "/account/access_token": response = oauth1AccessToken(request, now: handledAt)
+        default: response = measureEndpoint(request, params: params, now: handledAt)
         }
         switch fault {
         case .truncateBody: response.fault = .truncateBody(afterBytes: response.body.count / 2)
