@@ -172,6 +172,12 @@ public final class WithingsSimulator: Sendable {
         return built
     }
 
+    /// Builds the histories of the first `count` users now rather than on
+    /// their first getmeas, so the first answers are as fast as the rest.
+    public func prepareData(users count: Int) {
+        for index in 0..<min(count, userIDs.count) { _ = dataset(index: index) }
+    }
+
     /// 40 lowercase hex digits from the CSPRNG, the shape of Withings' codes and tokens.
     static func randomToken(bytes: Int = 20) -> String {
         ByteEncoding.hex(Digest.randomBytes(bytes))

@@ -126,6 +126,8 @@ extension WithingsSimCommand {
         serverConfiguration.port = address.port
         serverConfiguration.threads = threads
         let simulator = WithingsSimulator(configuration: simulatorConfiguration)
+        // "Ready" should mean fast: build the histories a test or benchmark will hit first.
+        simulator.prepareData(users: 64)
         var router = Router()
         simulator.install(into: &router)
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
