@@ -30,7 +30,13 @@ public final class Demo: Sendable {
         // The simulator first: the gateway's upstream URLs point at it.
         var simulatorConfiguration = SimulatorConfiguration()
         simulatorConfiguration.users = users
-        let listen = try GatewayConfiguration(environment: [:], overrides: overrides, requiring: []).listen
+        var overrides = overrides
+        var listen = try GatewayConfiguration(environment: [:], overrides: overrides, requiring: []).listen
+        if listen.port == 0 {
+            // The callback URL registered with the simulator needs the real port before the gateway binds.
+            listen.port = try Self.freePort(host: listen.host)
+            overrides[Variable.listen] = listen.description
+        }
         let callback = "http://\(listen.host.contains(":") ? "[\(listen.host)]" : listen.host):\(listen.port)/oauth/callback"
         simulatorConfiguration.redirectURIs = [callback]
         let simulator = WithingsSimulator(configuration: simulatorConfiguration)
@@ -125,6 +131,25 @@ public final class Demo: Sendable {
             for suffix in ["", "-wal", "-shm"] { unlink(temporaryDirectory + "/demo.sqlite" + suffix) }
             rmdir(temporaryDirectory)
         }
+    }
+
+    /// A port the kernel considers free right now (bind to 0, read, close).
+    static func freePort(host: String) throws -> Int {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr(host.contains(":") ? "127.0.0.1" : host)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        defer { if fd >= 0 { close(fd) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = fd >= 0 && withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else {
+            throw ConfigurationError(variable: Variable.listen, reason: "no free port on \(host)")
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func makeTemporaryDirectory() throws -> String {
