@@ -50,6 +50,9 @@ final class HTTPConnection: IOHandler {
     private var lastActivity: UInt64 = 0
     private var lastWriteProgress: UInt64 = 0
 
+    /// "host:port" of the peer, formatted on first use.
+    private lazy var remoteAddress = peer.description
+
     init(fd: Int32, transport: any ConnectionTransport, peer: SocketAddress, state: LoopState) {
         self.fd = fd
         self.transport = transport
@@ -163,13 +166,22 @@ final class HTTPConnection: IOHandler {
         var requestID: String
     }
 
+    /// `request.keepAlive` without building strings when, as usual, there
+    /// is no Connection field.
+    private static func keepAlive(_ request: HTTPRequest) -> Bool {
+        for field in request.headers where HTTPHeaders.namesEqual(field.name, "connection") {
+            return request.keepAlive
+        }
+        return request.version == .http1_1
+    }
+
     private func handle(_ request: HTTPRequest) {
         phase = .handling
         let core = state.core
         let clientID = request.headers["x-request-id"]
         let requestID = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.generate()
         let inFlight = InFlight(
-            version: request.version, keepAlive: request.keepAlive && !draining && !peerClosed,
+            version: request.version, keepAlive: Self.keepAlive(request) && !draining && !peerClosed,
             isHead: request.method == .head, acceptEncoding: request.headers["accept-encoding"],
             requestID: requestID)
 
@@ -189,12 +201,12 @@ final class HTTPConnection: IOHandler {
         }
         let context = RequestContext(
             requestID: requestID, pathParameters: parameters, routeTemplate: template,
-            remoteAddress: peer.description, logger: core.logger)
+            remoteAddress: remoteAddress, logger: core.logger)
         // Without middleware a matched route is called directly; otherwise
         // the chain ends in the router, which answers 404/405 itself.
         let handler = core.hasMiddleware ? core.handler : (direct ?? core.handler)
         let bound = LoopBound(self, on: state.loop)
-        if configuration.handlersOnLoop {
+        if configuration.runsHandlersOnLoop {
             Task(executorPreference: state.loop) {
                 let response = await handler(request, context)
                 bound.run { $0.finish(response, inFlight) }
