@@ -71,8 +71,9 @@ final class HTTPConnection: IOHandler {
     // MARK: Events
 
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
-        if writable && outputOffset < output.count {
+        if writable && !isFlushed {
             flush()
+            guard phase != .closed else { return }
         }
         if hangup { peerMayHaveClosed = true }
         if readable || hangup {
@@ -109,7 +110,7 @@ final class HTTPConnection: IOHandler {
                 parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 if phase == .reading { processRequests() }
                 // A short read drained the socket; the next edge reports more.
-                if count < buffer.count && !peerMayHaveClosed {
+                if count < buffer.count && !peerMayHaveClosed && !transport.hasBufferedInput {
                     updateDeadline()
                     return
                 }
@@ -117,6 +118,9 @@ final class HTTPConnection: IOHandler {
         }
         updateDeadline()
     }
+
+    /// Everything answered so far is on the wire (or in the kernel).
+    private var isFlushed: Bool { outputOffset >= output.count && !transport.hasPendingOutput }
 
     /// Back-pressure: stop taking input while the peer is not reading our
     /// output, or while a handler runs and pipelined input piles up.
@@ -145,7 +149,7 @@ final class HTTPConnection: IOHandler {
                 }
                 if peerClosed {
                     closeAfterFlush = true
-                    if outputOffset >= output.count { close() }
+                    if isFlushed { close() }
                 }
                 return
             }
@@ -313,32 +317,26 @@ final class HTTPConnection: IOHandler {
             output = Array(state.scratch[written...])
             outputOffset = 0
             updateDeadline()
-        } else if closeAfterFlush {
+        } else if closeAfterFlush && isFlushed {
             close()
         }
     }
 
+    /// Writes what the transport holds, then the connection's own output.
     private func flush() {
         var failed = false
-        output.withUnsafeBytes { bytes in
-            while outputOffset < bytes.count {
-                do {
-                    switch try transport.write(UnsafeRawBufferPointer(rebasing: bytes[outputOffset...])) {
-                    case .done(let count): outputOffset += count
-                    case .wouldBlock: return
-                    }
-                } catch {
-                    failed = true
-                    return
-                }
-            }
+        do throws(SystemError) {
+            try transport.flushPending()
+            if !transport.hasPendingOutput { try writeOutput() }
+        } catch {
+            failed = true
         }
         if failed {
             close()
             return
         }
         lastWriteProgress = state.loop.now
-        guard outputOffset >= output.count else {
+        guard isFlushed else {
             updateDeadline()
             return
         }
@@ -352,12 +350,27 @@ final class HTTPConnection: IOHandler {
         if readPending && !mustPauseReading { readAvailable() } else { updateDeadline() }
     }
 
+    private func writeOutput() throws(SystemError) {
+        while outputOffset < output.count {
+            let offset = outputOffset
+            let result = output.withUnsafeBytes { bytes in
+                Result { () throws(SystemError) in
+                    try transport.write(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                }
+            }
+            switch try result.get() {
+            case .done(let count): outputOffset += count
+            case .wouldBlock: return
+            }
+        }
+    }
+
     // MARK: Timeouts
 
     private func updateDeadline() {
         guard phase != .closed else { return }
         let now = state.loop.now
-        if outputOffset < output.count {
+        if !isFlushed {
             deadlineKind = .send
             deadline = lastWriteProgress + configuration.idleTimeout.nanoseconds
         } else if phase == .handling {
@@ -395,7 +408,7 @@ final class HTTPConnection: IOHandler {
         }
         switch deadlineKind {
         case .header, .body:
-            if phase == .reading && outputOffset >= output.count {
+            if phase == .reading && isFlushed {
                 respondAndClose(Problem.requestTimeout.response())
             } else {
                 close()
@@ -412,7 +425,7 @@ final class HTTPConnection: IOHandler {
     /// Shutdown: an idle connection closes now, a busy one after its answer.
     func drain() {
         draining = true
-        if phase == .reading && !parser.isMidRequest && outputOffset >= output.count {
+        if phase == .reading && !parser.isMidRequest && isFlushed {
             close()
         }
     }
