@@ -22,6 +22,9 @@ static inline long cgw_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(s
 static inline long cgw_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
 static inline long cgw_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
 static inline int cgw_ERR_GET_REASON(unsigned long code) { return ERR_GET_REASON(code); }
+static inline int cgw_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_max_proto_version(ctx, version);
+}
 /* ---- end TLS module ------------------------------------------------------ */
 
 

@@ -80,17 +80,23 @@ enum HTTPSyntax {
     }
 
     /// A non-negative decimal made only of digits; values above `cap` come
-    /// back as `cap + 1` so overflow can never wrap. nil when not `1*DIGIT`.
+    /// back as `cap + 1` so a huge number can never wrap. nil when not
+    /// `1*DIGIT` (or when it exceeds `Int.max` with `cap == Int.max`).
     @inline(__always)
     static func decimal(_ base: UnsafePointer<UInt8>, _ range: Range<Int>, cap: Int) -> Int? {
         guard !range.isEmpty else { return nil }
         var value = 0
+        var overCap = false
         for index in range {
             let digit = base[index] &- UInt8(ascii: "0")
             guard digit <= 9 else { return nil }
-            if value <= cap { value = value * 10 + Int(digit) }
+            guard !overCap else { continue }
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (next, overflow2) = times10.addingReportingOverflow(Int(digit))
+            if overflow1 || overflow2 || next > cap { overCap = true } else { value = next }
         }
-        return min(value, cap + 1)
+        guard overCap else { return value }
+        return cap == Int.max ? nil : cap + 1
     }
 
     /// Splits one field line (`name: value`, CRLF already removed) into the

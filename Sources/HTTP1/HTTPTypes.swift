@@ -85,6 +85,29 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, E
 
     public func contains(_ name: String) -> Bool { self[name] != nil }
 
+    /// Whether any `name` field lists `token` in its comma-separated value
+    /// (ASCII case-insensitive, optional whitespace ignored), e.g.
+    /// `Connection: keep-alive, Close`. Does not allocate.
+    public func containsToken(_ token: String, inField name: String) -> Bool {
+        for field in fields where Self.namesEqual(field.name, name) {
+            let value = field.value.utf8
+            var start = value.startIndex
+            while start != value.endIndex {
+                let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+                var lower = start, upper = end
+                while lower != upper, value[lower] == 0x20 || value[lower] == 0x09 { lower = value.index(after: lower) }
+                while upper != lower {
+                    let last = value.index(before: upper)
+                    guard value[last] == 0x20 || value[last] == 0x09 else { break }
+                    upper = last
+                }
+                if Self.bytesEqualIgnoringCase(value[lower..<upper], token.utf8) { return true }
+                start = end == value.endIndex ? end : value.index(after: end)
+            }
+        }
+        return false
+    }
+
     public mutating func add(_ name: String, _ value: String) {
         fields.append((name: name, value: value))
     }
@@ -115,7 +138,12 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral, E
     /// ASCII case-insensitive comparison (header names are ASCII tokens).
     @inline(__always)
     public static func namesEqual(_ a: String, _ b: String) -> Bool {
-        let au = a.utf8, bu = b.utf8
+        bytesEqualIgnoringCase(a.utf8, b.utf8)
+    }
+
+    @inline(__always)
+    static func bytesEqualIgnoringCase<A: Collection, B: Collection>(_ au: A, _ bu: B) -> Bool
+    where A.Element == UInt8, B.Element == UInt8 {
         guard au.count == bu.count else { return false }
         for (x, y) in zip(au, bu) where x != y {
             guard (x | 0x20) == (y | 0x20), (x | 0x20) >= UInt8(ascii: "a"), (x | 0x20) <= UInt8(ascii: "z") else {
@@ -168,12 +196,13 @@ public struct HTTPRequest: Sendable {
     }
 
     /// Whether the connection may stay open after this request (RFC 9112 §9.3).
+    /// `close` wins over `keep-alive` when a confused peer sends both.
+    /// Checked on every request, so it scans the fields without allocating.
     public var keepAlive: Bool {
-        let connection = headers.values(for: "connection").joined(separator: ",").lowercased()
-        let tokens = connection.split(separator: ",").map { $0.trimmingSpaces }
+        if headers.containsToken("close", inField: "connection") { return false }
         switch version {
-        case .http1_1: return !tokens.contains("close")
-        case .http1_0: return tokens.contains("keep-alive")
+        case .http1_1: return true
+        case .http1_0: return headers.containsToken("keep-alive", inField: "connection")
         }
     }
 }
@@ -252,15 +281,5 @@ public func httpReasonPhrase(_ status: Int) -> String {
     case 504: "Gateway Timeout"
     case 505: "HTTP Version Not Supported"
     default: "Unknown"
-    }
-}
-
-extension Substring {
-    /// Trims ASCII spaces and tabs (optional whitespace, RFC 9110 §5.6.3).
-    var trimmingSpaces: Substring {
-        var s = self
-        while let first = s.first, first == " " || first == "\t" { s.removeFirst() }
-        while let last = s.last, last == " " || last == "\t" { s.removeLast() }
-        return s
     }
 }

@@ -257,9 +257,9 @@ public final class EventLoop: @unchecked Sendable {
             registration.generation == generation
         else { return }
         registration.handler.handleIO(
-            readable: bits & (CGW_EPOLLIN | CGW_EPOLLRDHUP) != 0,
+            readable: bits & CGW_EPOLLIN != 0,
             writable: bits & CGW_EPOLLOUT != 0,
-            hangup: bits & (CGW_EPOLLHUP | CGW_EPOLLERR) != 0)
+            hangup: bits & (CGW_EPOLLRDHUP | CGW_EPOLLHUP | CGW_EPOLLERR) != 0)
     }
 
     private func takeRemoteWork() {

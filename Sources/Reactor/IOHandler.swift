@@ -18,14 +18,18 @@ public struct IOInterest: OptionSet, Sendable, Hashable {
         var events: UInt32 = 0
         if contains(.read) { events |= CGW_EPOLLIN }
         if contains(.write) { events |= CGW_EPOLLOUT }
-        if contains(.edgeTriggered) { events |= CGW_EPOLLET }
+        // Edge-triggered readers also hear of a half-close: a short read
+        // cannot tell them that the FIN arrived with the data.
+        if contains(.edgeTriggered) { events |= CGW_EPOLLET | CGW_EPOLLRDHUP }
         if contains(.exclusive) { events |= CGW_EPOLLEXCLUSIVE }
         return events
     }
 }
 
 /// Receives readiness for one descriptor, always on its loop's thread.
-/// `hangup` is EPOLLHUP or EPOLLERR: the peer is gone or the socket failed.
+/// `hangup` is EPOLLRDHUP, EPOLLHUP or EPOLLERR: the peer closed its side
+/// (or everything), or the socket failed. Data sent before may still be
+/// readable: read until end of stream.
 public protocol IOHandler: AnyObject {
     func handleIO(readable: Bool, writable: Bool, hangup: Bool)
 }

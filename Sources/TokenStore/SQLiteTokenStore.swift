@@ -15,6 +15,8 @@ public final class SQLiteTokenStore: TokenStore {
 
     /// Opens or creates the store. Fails at once, with a message naming
     /// GATEWAY_SECRET, when the file was created with another secret.
+    /// Opening and migrating block the calling thread (once, at start-up);
+    /// everything after runs on the store's own thread.
     /// - Parameters:
     ///   - busyTimeoutMilliseconds: how long a write waits for another process's write lock.
     ///   - now: wall clock in epoch seconds (timestamps, lease expiry); injectable for tests.

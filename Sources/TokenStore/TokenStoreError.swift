@@ -1,3 +1,5 @@
+import Glibc
+
 /// A token store failure. Descriptions name the operation, the user or the
 /// file, never a token or a secret.
 public struct TokenStoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -42,7 +44,7 @@ public struct TokenStoreError: Error, Sendable, Equatable, CustomStringConvertib
         case .sqlite(let operation, let code, let message):
             "token store: \(operation) failed: \(message) (SQLite code \(code))"
         case .system(let call, let errno, let subject):
-            "token store: \(call) failed for \(subject): errno \(errno)"
+            "token store: \(call) failed for \(subject): \(String(cString: strerror(errno))) (errno \(errno))"
         case .wrongSecret:
             "token store: GATEWAY_SECRET does not match the secret this database was created with"
         case .undecryptable(let userID):

@@ -133,6 +133,7 @@ extension WithingsSimulator {
         writer.key("measuregrps")
         writer.beginArray()
         var matched = 0
+        var scratch: [UInt8] = []
         var written = 0
         var more = false
         for (position, group) in data.groups.enumerated() where filter.matches(group) {
@@ -144,9 +145,11 @@ extension WithingsSimulator {
             }
             written += 1
             if let types = filter.types {
-                group.write(into: &writer) { types.contains($0) }
+                scratch.removeAll(keepingCapacity: true)
+                data.appendGroup(position, types: types, to: &scratch)
+                writer.raw(scratch)
             } else {
-                writer.raw(data.rendered[data.spans[position]])
+                writer.raw(data.rendered[data.spans[position].whole])
             }
         }
         writer.endArray()

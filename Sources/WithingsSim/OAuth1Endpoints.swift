@@ -124,8 +124,15 @@ extension WithingsSimulator {
             return Self.pageError("invalid_request: oauth_token is missing")
         }
         // Withings' legacy clients signed this URL too; when they do, check it.
-        if params["oauth_signature"] != nil, case .failure(let problem) = verifyOAuth1(request, expecting: .request, now: now) {
-            return OAuth1Answer.problem(problem.rawValue)
+        // `userid` is the simulator's account chooser, added after signing, so it is left out.
+        if params["oauth_signature"] != nil {
+            let signedPart = HTTPRequest(
+                method: request.method,
+                target: request.path + "?" + URLEncoding.encodeForm(params.pairs.filter { $0.name != "userid" }),
+                version: request.version, headers: request.headers)
+            if case .failure(let problem) = verifyOAuth1(signedPart, expecting: .request, now: now) {
+                return OAuth1Answer.problem(problem.rawValue)
+            }
         }
         let userIndex: Int
         if let requested = params["userid"] {

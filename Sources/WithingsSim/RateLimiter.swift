@@ -15,7 +15,7 @@ struct RateLimiter: Sendable {
     private var recentStart = 0
     /// Last admission time per argument key.
     private var lastSeen: [String: Int64] = [:]
-    private var lastPrune: Int64 = .min
+    private var lastPrune: Int64 = 0
 
     init(perMinute: Int, sameArgsWindow: Int64) {
         self.perMinute = perMinute

@@ -1,3 +1,4 @@
+import Crypto
 import Gateway
 import Testing
 
@@ -20,7 +21,7 @@ struct GatewayConfigurationTests {
         #expect(config.authMode == .oauth2)
         #expect(config.listen == ListenAddress(host: "127.0.0.1", port: 8080))
         #expect(config.database == .sqlite(path: "gateway.sqlite"))
-        #expect(config.secret == [UInt8](repeating: 0xAB, count: 32))
+        #expect(config.secret?.derivedKey(purpose: "t") == (try GatewaySecret(hex: Self.secretHex)).derivedKey(purpose: "t"))
         #expect(config.allowedRedirects.isEmpty)
         #expect(config.corsOrigins.isEmpty)
         #expect(config.threads >= 1)
@@ -196,9 +197,10 @@ struct GatewayConfigurationTests {
         #expect(config.unknownVariables == ["GATEWAY_CACHE_TTLS", "WITHINGS_CLIENTID"])
     }
 
-    @Test func flagNamesAreKebabCaseWithoutTheGatewayPrefix() {
+    @Test func flagNamesAreKebabCaseWithoutPrefixAndUnique() {
         #expect(Variable.flagName("GATEWAY_CACHE_TTL") == "cache-ttl")
-        #expect(Variable.flagName("WITHINGS_CLIENT_ID") == "withings-client-id")
+        #expect(Variable.flagName("WITHINGS_CLIENT_ID") == "client-id")
         #expect(Set(Variable.all.map(Variable.flagName)).count == Variable.all.count)
+        #expect(Variable.all.allSatisfy { Variable.help($0) != $0 })
     }
 }

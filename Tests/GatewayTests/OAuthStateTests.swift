@@ -3,7 +3,7 @@ import Gateway
 import Testing
 
 struct OAuthStateTests {
-    let codec = OAuthStateCodec(secret: [UInt8](repeating: 7, count: 32), lifetimeSeconds: 600)
+    let codec = OAuthStateCodec(key: [UInt8](repeating: 7, count: 32), lifetimeSeconds: 600)
     let nonce = [UInt8](0..<16)
 
     @Test func roundTripCarriesRedirectAndExpiry() throws {
@@ -23,7 +23,7 @@ struct OAuthStateTests {
 
     @Test func otherSecretsAndTamperingAreRejected() {
         let token = codec.issue(redirectTo: "https://a.example/", now: 1_000, nonce: nonce)
-        let other = OAuthStateCodec(secret: [UInt8](repeating: 8, count: 32))
+        let other = OAuthStateCodec(key: [UInt8](repeating: 8, count: 32))
         #expect(other.verify(token, now: 1_001) == .failure(.badSignature))
         // Flip each character of the token in turn: never accepted.
         var characters = Array(token)

@@ -2,7 +2,7 @@ import Gateway
 import Testing
 
 struct PageCursorTests {
-    let codec = PageCursorCodec(secret: [UInt8](repeating: 1, count: 32))
+    let codec = PageCursorCodec(key: [UInt8](repeating: 1, count: 32))
 
     @Test(arguments: [0, 1, 200, 4000, Int(Int32.max)])
     func roundTrip(offset: Int) {
@@ -16,7 +16,7 @@ struct PageCursorTests {
         #expect(codec.decode(cursor, userID: "43", query: "types=1") == nil)
         #expect(codec.decode(cursor, userID: "42", query: "types=1,6") == nil)
         #expect(codec.decode(cursor, userID: "4", query: "2types=1") == nil)
-        #expect(PageCursorCodec(secret: [UInt8](repeating: 2, count: 32)).decode(cursor, userID: "42", query: "types=1") == nil)
+        #expect(PageCursorCodec(key: [UInt8](repeating: 2, count: 32)).decode(cursor, userID: "42", query: "types=1") == nil)
     }
 
     @Test func tamperingIsDetected() {

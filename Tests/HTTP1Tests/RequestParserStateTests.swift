@@ -99,6 +99,12 @@ struct RequestParserStateTests {
         }
     }
 
+    @Test func unlimitedBodyStillRefusesLengthsBeyondInt() {
+        let limits = HTTP1Limits(maxBodyBytes: Int.max)
+        let raw = Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999999\r\n\r\n".utf8)
+        #expect(ParserFeeding.whole(raw, limits: limits).errorStatus == 400)
+    }
+
     @Test func bodyExactlyAtTheLimitIsAccepted() throws {
         let limits = HTTP1Limits(maxBodyBytes: 4)
         let fixed = ParserFeeding.whole(Array("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\n\r\nabcd".utf8), limits: limits)
@@ -132,6 +138,11 @@ struct RequestParserStateTests {
             ("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, Close\r\n\r\n", false),
             ("GET / HTTP/1.0\r\n\r\n", false),
             ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
+            ("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true),
+            ("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false),
+            ("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive\r\nConnection: \t close \r\n\r\n", false),
+            ("GET / HTTP/1.1\r\nHost: h\r\nConnection: closed, xclose\r\n\r\n", true),
+            ("GET / HTTP/1.1\r\nHost: h\r\nConnection: ,,\r\n\r\n", true),
         ]
         for (raw, keepAlive) in cases {
             var parser = HTTPRequestParser()

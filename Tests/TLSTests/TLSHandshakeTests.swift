@@ -43,7 +43,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
 @Suite struct TLSHandshakeTests {
     @Test(arguments: ["localhost", "127.0.0.1", "::1", "[::1]", "LOCALHOST"])
     func handshakeSucceedsForEveryNameInTheCertificate(serverName: String) throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         let (client, server) = try sessions(pki, certificate: "server", trust: "ca.pem", serverName: serverName)
         let result = pump(client, server)
         #expect(try result.client.get() == true)
@@ -81,7 +81,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
 
     @Test(arguments: failures)
     func verificationFailuresHaveAClearReason(_ failure: FailureCase) throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         let (client, server) = try sessions(
             pki, certificate: failure.certificate, trust: failure.trust, serverName: failure.serverName)
         let result = pump(client, server)
@@ -100,7 +100,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
     }
 
     @Test func serverSeesTheClientsAlertAsAHandshakeFailure() throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         let (client, server) = try sessions(pki, certificate: "server", trust: "other-ca.pem", serverName: "localhost")
         let result = pump(client, server)
         guard case .failure(let error) = result.server else {
@@ -111,7 +111,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
     }
 
     @Test func garbageFromThePeerIsAHandshakeError() throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         let (client, _) = try sessions(pki, certificate: "server", trust: "ca.pem", serverName: "localhost")
         #expect(try client.handshake() == false)
         client.receive(ciphertext: Array("HTTP/1.1 400 Bad Request\r\n\r\n".utf8))
@@ -119,7 +119,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
     }
 
     @Test func peerClosingDuringTheHandshakeIsUnexpectedEOF() throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         let (client, _) = try sessions(pki, certificate: "server", trust: "ca.pem", serverName: "localhost")
         #expect(try client.handshake() == false)
         client.receiveEndOfStream()
@@ -134,7 +134,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
 
 @Suite struct TLSDataTests {
     private func connected() throws -> (TLSSession, TLSSession, TestPKI) {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         let (client, server) = try sessions(pki, certificate: "server", trust: "ca.pem", serverName: "localhost")
         let result = pump(client, server)
         #expect(try result.client.get() && result.server.get())
@@ -156,7 +156,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
     }
 
     @Test func dataWrittenBeforeTheHandshakeIsSentAfterIt() throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         let (client, server) = try sessions(pki, certificate: "server", trust: "ca.pem", serverName: "localhost")
         try client.writePlaintext(Array("early".utf8))
         let result = pump(client, server)
@@ -219,7 +219,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
 
 @Suite struct TLSContextTests {
     @Test func missingCAFileIsAConfigurationError() throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         do {
             _ = try TLSClientContext(caFile: pki.path("absent.pem"), useSystemTrust: false)
             Issue.record("accepted a missing CA file")
@@ -238,7 +238,7 @@ private func read(_ session: TLSSession, count: Int) throws -> [UInt8] {
     }
 
     @Test func mismatchedKeyIsRefused() throws {
-        let pki = try TestPKI()
+        let pki = try TestPKI.shared
         do {
             _ = try TLSServerContext(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("wronghost.key"))
             Issue.record("accepted a key of another certificate")

@@ -288,6 +288,18 @@ struct SQLiteTokenStoreTests {
         }
     }
 
+    @Test func connectionUsesWALFullSyncAndABusyTimeout() async throws {
+        let store = try openStore()
+        let settings = try await store.withConnection { connection throws(TokenStoreError) in
+            [
+                try connection.query("PRAGMA journal_mode") { $0.text(0) }.first ?? "",
+                try connection.query("PRAGMA synchronous") { String($0.integer(0)) }.first ?? "",
+                try connection.query("PRAGMA busy_timeout") { String($0.integer(0)) }.first ?? "",
+            ]
+        }
+        #expect(settings == ["wal", "2", "5000"])  // synchronous 2 = FULL
+    }
+
     @Test func aShutDownStoreThrowsClosed() async throws {
         let store = try openStore()
         await store.shutdown()

@@ -154,12 +154,14 @@ struct Reader {
                                 database: String(database))
     }
 
-    func secret() throws(ConfigurationError) -> [UInt8]? {
+    func secret() throws(ConfigurationError) -> GatewaySecret? {
         guard let text = string(Variable.secret) else { return nil }
-        guard text.utf8.count >= 64, let bytes = ByteEncoding.fromHex(text) else {
+        do {
+            return try GatewaySecret(hex: text)
+        } catch {
+            // SecretError's own text is not quoted: only this fixed advice.
             throw invalid(Variable.secret, expected: "at least 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`")
         }
-        return bytes
     }
 
     func allowedRedirects() throws(ConfigurationError) -> [AbsoluteURL] {

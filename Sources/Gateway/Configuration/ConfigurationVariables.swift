@@ -38,16 +38,43 @@ public enum Variable {
     /// Values that must never be quoted back (GATEWAY_DATABASE may hold a password).
     public static let secrets: Set<String> = [clientSecret, secret, database]
 
-    /// The `serve` flag for a variable: the name without its prefix, in
-    /// kebab case (`GATEWAY_CACHE_TTL` -> `cache-ttl`).
+    /// The `serve` flag of a variable: the name without its `GATEWAY_` or
+    /// `WITHINGS_` prefix, in kebab case (`GATEWAY_CACHE_TTL` -> `cache-ttl`).
     public static func flagName(_ variable: String) -> String {
         var name = Substring(variable)
-        if name.hasPrefix("GATEWAY_") { name = name.dropFirst("GATEWAY_".count) }
-        // Keep WITHINGS_ where dropping it would be ambiguous or unclear.
-        return name.lowercased().replacingUnderscores()
+        for prefix in ["GATEWAY_", "WITHINGS_"] where name.hasPrefix(prefix) { name = name.dropFirst(prefix.count) }
+        return String(name.lowercased().map { $0 == "_" ? "-" : $0 })
     }
-}
 
-extension String {
-    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? "-" : $0 }) }
+    /// One line of help per variable, for `serve --help`.
+    public static func help(_ variable: String) -> String {
+        switch variable {
+        case clientID: "the app's Withings client id"
+        case clientSecret: "the app's Withings client secret (prefer the environment: flags show in ps)"
+        case redirectURI: "the callback URL registered with Withings (default http://localhost:8080/oauth/callback)"
+        case publicURL: "public base URL used in links (default: the origin of the redirect URI)"
+        case apiURL: "upstream data and token API base (default https://wbsapi.withings.net)"
+        case accountURL: "upstream authorization page base (default https://account.withings.com)"
+        case oauth1URL: "legacy OAuth 1.0 endpoints base (default https://oauth.withings.com)"
+        case timeout: "seconds one upstream call may take in all (default 10)"
+        case rateLimit: "upstream calls per minute the gateway allows itself (default 120)"
+        case caFile: "extra PEM CA bundle trusted for upstream TLS"
+        case authMode: "oauth2 (default) or oauth1"
+        case listen: "address:port to listen on (default 127.0.0.1:8080)"
+        case database: "sqlite:PATH (default sqlite:gateway.sqlite) or postgres://user:pass@host:port/db"
+        case secret: "64+ hex digits; encrypts tokens, signs state (prefer the environment: flags show in ps)"
+        case allowedRedirects: "comma-separated app URL prefixes the OAuth flow may return to"
+        case corsOrigins: "comma-separated origins allowed to call the API from a browser"
+        case threads: "event-loop threads (default: number of cores)"
+        case cacheTTL: "seconds a translated upstream answer may be served from cache (default 60)"
+        case logLevel: "trace, debug, info (default), notice, warning, error or critical"
+        case headerTimeout: "seconds for a request's header section (default 10)"
+        case bodyTimeout: "seconds a request body may stall (default 30)"
+        case idleTimeout: "seconds an idle keep-alive connection is kept (default 60)"
+        case maxConnections: "open client connections per process (default 10000)"
+        case maxBody: "request body bytes (default 1048576)"
+        case shutdownTimeout: "seconds in-flight requests get after SIGTERM (default 30)"
+        default: variable
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Glibc
 import Logging
 
@@ -35,8 +36,8 @@ public struct GatewayConfiguration: Sendable {
     public var authMode: AuthMode
     public var listen: ListenAddress
     public var database: DatabaseLocation
-    /// GATEWAY_SECRET decoded (at least 32 bytes). Secret.
-    public var secret: [UInt8]?
+    /// GATEWAY_SECRET (at least 32 bytes); its description is redacted.
+    public var secret: GatewaySecret?
     public var allowedRedirects: [AbsoluteURL]
     /// Normalised origins (`scheme://host[:port]`, default port omitted).
     public var corsOrigins: [String]

@@ -1,4 +1,5 @@
 import HTTP1
+import HTTPServer
 
 /// Every problem the gateway itself answers with (DESIGN.md "Errors").
 /// Names are the last segment of the problem `type` URI and are listed in
@@ -51,8 +52,10 @@ public enum GatewayProblem {
         make(unauthorized, detail: detail).response(headers: ["WWW-Authenticate": "Bearer realm=\"withings-gateway\""])
     }
 
+    /// `detail` names the parameter: `reason` is used as is when it already does.
     public static func invalidParameterResponse(_ parameter: String, _ reason: String) -> HTTPResponse {
-        var problem = make(invalidParameter, detail: "\(parameter): \(reason)")
+        let detail = reason.contains(parameter) ? reason : "\(parameter): \(reason)"
+        var problem = make(invalidParameter, detail: detail)
         problem.extra = [("parameter", parameter)]
         return problem.response()
     }
@@ -74,4 +77,10 @@ public enum GatewayProblem {
             : "The gateway's upstream budget is spent; retry in \(seconds) s."
         return make(rateLimited, detail: detail).response(headers: ["Retry-After": String(seconds)])
     }
+}
+
+/// A finished problem answer carried through `Result` (coalesced callers share it).
+public struct ProblemResponse: Error, Sendable {
+    public var response: HTTPResponse
+    public init(_ response: HTTPResponse) { self.response = response }
 }

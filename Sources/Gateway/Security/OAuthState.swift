@@ -34,10 +34,16 @@ public struct OAuthStateCodec: Sendable {
     private let key: [UInt8]
     public let lifetimeSeconds: Int64
 
-    public init(secret: [UInt8], lifetimeSeconds: Int64 = 600) {
-        // A purpose-bound key: a state MAC can never be replayed as a cursor MAC or vice versa.
-        key = Digest.hmac(.sha256, key: secret, data: Array("withings-gateway/oauth-state/v1".utf8))
+    /// `key` must be used for nothing else (see `init(secret:)`).
+    public init(key: [UInt8], lifetimeSeconds: Int64 = 600) {
+        self.key = key
         self.lifetimeSeconds = lifetimeSeconds
+    }
+
+    /// Keyed by HKDF from GATEWAY_SECRET for this purpose only: a state MAC
+    /// can never pass as a cursor MAC, nor open a stored token.
+    public init(secret: GatewaySecret, lifetimeSeconds: Int64 = 600) {
+        self.init(key: secret.derivedKey(purpose: "oauth-state"), lifetimeSeconds: lifetimeSeconds)
     }
 
     public func issue(redirectTo: String?, now: Int64, nonce: [UInt8] = Digest.randomBytes(16)) -> String {

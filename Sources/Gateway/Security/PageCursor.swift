@@ -10,8 +10,14 @@ public struct PageCursorCodec: Sendable {
     private static let macLength = 16
     private let key: [UInt8]
 
-    public init(secret: [UInt8]) {
-        key = Digest.hmac(.sha256, key: secret, data: Array("withings-gateway/page-cursor/v1".utf8))
+    /// `key` must be used for nothing else (see `init(secret:)`).
+    public init(key: [UInt8]) {
+        self.key = key
+    }
+
+    /// Keyed by HKDF from GATEWAY_SECRET for this purpose only.
+    public init(secret: GatewaySecret) {
+        self.init(key: secret.derivedKey(purpose: "page-cursor"))
     }
 
     /// `query` is the canonical form of every filter except the cursor itself.

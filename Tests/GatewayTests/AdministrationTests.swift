@@ -1,0 +1,83 @@
+import Crypto
+import Gateway
+import Glibc
+import Testing
+import TokenStore
+
+struct AdministrationTests {
+    /// A fresh database in its own temporary directory.
+    static func withStore(_ body: (SQLiteTokenStore) async throws -> Void) async throws {
+        var template = Array("/tmp/gateway-admin-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
+        }
+        let directory = try #require(made)
+        defer {
+            for suffix in ["", "-wal", "-shm"] { unlink(directory + "/db.sqlite" + suffix) }
+            rmdir(directory)
+        }
+        let secret = try GatewaySecret(hex: String(repeating: "5a", count: 32))
+        let store = try GatewayDatabase.open(.sqlite(path: directory + "/db.sqlite"), secret: secret)
+        do {
+            try await body(store)
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+        await store.shutdown()
+    }
+
+    @Test func createdKeyIsAloneOnTheLastLineAndAuthenticates() async throws {
+        try await Self.withStore { store in
+            let lines = try await Administration.createKey(store: store, name: "backend", userID: nil)
+            let secret = try #require(lines.last)
+            #expect(secret.hasPrefix("wgk_") && !secret.contains(" "))
+            #expect(lines.dropLast().allSatisfy { !$0.contains(secret) })
+            let key = try #require(try await store.authenticate(secret))
+            #expect(key.userID == nil)
+
+            let userLines = try await Administration.createKey(store: store, name: "app", userID: "42")
+            #expect(userLines.first?.contains("user 42") == true)
+            let listing = try await Administration.listKeys(store: store)
+            #expect(listing.count == 3)
+            #expect(listing.contains { $0.contains("user:42") })
+            #expect(!listing.joined().contains(secret))
+
+            #expect(try await Administration.revokeKey(store: store, id: key.id).found)
+            #expect(try await !Administration.revokeKey(store: store, id: key.id).found)
+            #expect(try await store.authenticate(secret) == nil)
+        }
+    }
+
+    @Test func usersListAndForget() async throws {
+        try await Self.withStore { store in
+            try await store.save(UserTokens(userID: "7", accessToken: "a", refreshToken: "r", expiresAt: 100,
+                                            scope: "user.metrics", createdAt: 1, updatedAt: 1_709_277_120))
+            let listing = try await Administration.listUsers(store: store)
+            #expect(listing == ["USER_ID\tSTATE\tUPDATED", "7\tactive\t2024-03-01T07:12:00Z"])
+            #expect(try await Administration.forgetUser(store: store, userID: "7").found)
+            #expect(try await !Administration.forgetUser(store: store, userID: "7").found)
+        }
+    }
+
+    @Test func postgresIsReportedAsNotSupported() throws {
+        let secret = try GatewaySecret(hex: String(repeating: "5a", count: 32))
+        let location = DatabaseLocation.postgres(PostgresLocation(user: "u", password: "hunter2", host: "db", port: 5432,
+                                                                  database: "gw"))
+        do {
+            _ = try GatewayDatabase.open(location, secret: secret)
+            Issue.record("opened a postgres database")
+        } catch let error as ConfigurationError {
+            #expect(error.variable == "GATEWAY_DATABASE")
+            #expect(!error.description.contains("hunter2"))
+        }
+    }
+
+    @Test(arguments: [
+        (Int64(0), "1970-01-01T00:00:00Z"), (1_709_277_120, "2024-03-01T07:12:00Z"), (951_782_400, "2000-02-29T00:00:00Z"),
+        (-1, "1969-12-31T23:59:59Z"), (4_102_444_799, "2099-12-31T23:59:59Z"),
+    ])
+    func timestamps(epoch: Int64, text: String) {
+        #expect(Timestamp.rfc3339(epoch) == text)
+    }
+}
