@@ -215,6 +215,7 @@ final class HTTPConnection: IOHandler {
         response.headers.set("X-Request-ID", request.requestID)
         if configuration.compression { compress(&response, request) }
         let keepAlive = request.keepAlive && !draining && response.fault == .none
+            && !state.core.draining.load(ordering: .relaxed)
         if !keepAlive { closeAfterFlush = true }
 
         state.scratch.removeAll(keepingCapacity: true)

@@ -66,8 +66,11 @@ struct MeasuresQueryTests {
             return
         }
         #expect(error.parameter == parameter)
-        #expect(error.detail.contains("`\(parameter)`"))
+        #expect(!error.detail.isEmpty)
         if value.count > 3 { #expect(!error.detail.contains(value)) }
+        let response = error.response
+        #expect(response.status == 400)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("\"detail\":\"\(parameter): "))
     }
 
     @Test func repeatedParameterIsRefused() {

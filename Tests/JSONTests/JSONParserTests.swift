@@ -110,6 +110,23 @@ struct JSONParserTests {
         #expect(throws: JSONError(.tooDeep, at: 64)) { try JSONParser.parse(hostile) }
     }
 
+    @Test func repeatedKeysAndShortNumbersParseExactly() throws {
+        // Same positions, different keys (cache must compare bytes), escaped keys, > 32 members.
+        let wide = (0..<40).map { "\"k\($0)\":\($0 - 20)" }.joined(separator: ",")
+        let text = #"[{"ab":1,"cd":-2},{"ab":10,"ce":99},{"a\u0062":-0,"cd":0},{"ac":5,"cd":-9},{"# + wide + "}]"
+        let value = try JSONParser.parse(text)
+        #expect(value[0] == .object([("ab", .number("1")), ("cd", .number("-2"))]))
+        #expect(value[1] == .object([("ab", .number("10")), ("ce", .number("99"))]))
+        #expect(value[2] == .object([("ab", .number("-0")), ("cd", .number("0"))]))
+        #expect(value[3] == .object([("ac", .number("5")), ("cd", .number("-9"))]))
+        let members = try #require(value[4]?.object)
+        #expect(members.count == 40)
+        for (offset, member) in members.enumerated() {
+            #expect(member.key == "k\(offset)")
+            #expect(member.value == .number(String(offset - 20)))
+        }
+    }
+
     @Test func errorsCarryTheOffset() {
         #expect(throws: JSONError(.unexpectedCharacter, at: 7)) { try JSONParser.parse(#"{"a":1 "b":2}"#) }
         #expect(throws: JSONError(.trailingData, at: 3)) { try JSONParser.parse("[] ]") }

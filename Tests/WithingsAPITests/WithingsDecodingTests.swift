@@ -167,6 +167,8 @@ struct GetmeasDecodingTests {
         #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"measures":[{"value":9223372036854775808,"type":1,"unit":0}]}]}}"#,
         #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"measures":{}}]}}"#,
         #"{"status":0,"body":{"offset":-1}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"attrib":99999999999999999999,"measures":[]}]}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"category":"real","measures":[]}]}}"#,
     ])
     func malformedGroupsThrow(text: String) {
         #expect(throws: WithingsDecodeError.self) { try WithingsDecoding.getmeas(Array(text.utf8)) }
@@ -182,5 +184,39 @@ extension Result {
     var failure: Failure? {
         if case .failure(let error) = self { return error }
         return nil
+    }
+}
+
+struct HostileAnswerTests {
+    /// Random byte mutations of a real answer: decoding either throws or
+    /// returns a page/failure, never traps (overflowing ints, huge units, wrong types).
+    @Test func mutatedAnswersNeverTrap() {
+        let original = Array(GetmeasDecodingTests.realistic.utf8)
+        var rng = SplitMix64(seed: 42)
+        let interesting: [UInt8] = Array(#"{}[]",:-0123456789e.nt"#.utf8)
+        var decoded = 0
+        for _ in 0..<4000 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let position = Int.random(in: 0..<bytes.count, using: &rng)
+                if Bool.random(using: &rng) {
+                    bytes[position] = interesting.randomElement(using: &rng) ?? 0
+                } else {
+                    bytes.insert(interesting.randomElement(using: &rng) ?? 0, at: position)
+                }
+            }
+            if (try? WithingsDecoding.getmeas(bytes)) != nil { decoded += 1 }
+            _ = try? WithingsDecoding.tokenGrant(bytes)
+        }
+        #expect(decoded > 0)
+    }
+
+    @Test(arguments: [
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"measures":[{"value":-9223372036854775808,"type":1,"unit":-64}]}]}}"#,
+        #"{"status":9223372036854775807,"body":{"wait_seconds":"x"}}"#,
+        #"{"status":-1}"#,
+    ])
+    func extremeNumbersAreHandled(text: String) throws {
+        _ = try WithingsDecoding.getmeas(Array(text.utf8))
     }
 }
