@@ -126,11 +126,7 @@ public final class Demo: Sendable {
     /// Serves `simulator`'s Withings routes on a free loopback port (plain HTTP).
     public static func serveSimulator(_ simulator: WithingsSimulator, logger: Logger) throws -> HTTPServer {
         var router = Router()
-        for path in ["/oauth2_user/authorize2", "/v2/oauth2", "/v2/signature", "/measure", "/account/request_token",
-                     "/account/authorize", "/account/access_token"] {
-            router.add(.get, path) { request, _ in await simulator.handle(request) }
-            router.add(.post, path) { request, _ in await simulator.handle(request) }
-        }
+        simulator.install(into: &router)
         var configuration = HTTPServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
