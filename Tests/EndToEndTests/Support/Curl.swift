@@ -4,7 +4,7 @@ import Foundation
 /// end-to-end tests do not test our server with our own parser.
 struct CurlResponse {
     var status: Int
-    /// Header names lower-cased; the last value wins.
+    /// Header names lower-cased; repeated fields joined with ", ".
     var headers: [String: String]
     var body: Data
     var text: String { String(decoding: body, as: UTF8.self) }
@@ -37,7 +37,10 @@ func curl(_ url: String, method: String = "GET", headers: [String: String] = [:]
     let rawHeaders = (try? String(contentsOfFile: headerFile, encoding: .utf8)) ?? ""
     for line in rawHeaders.split(separator: "\r\n") {
         guard let colon = line.firstIndex(of: ":") else { continue }
-        headerMap[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        // Repeated fields are one comma-separated list (RFC 9110 §5.3), e.g. two Vary lines.
+        headerMap[name] = headerMap[name].map { $0 + ", " + value } ?? value
     }
     let body = FileManager.default.contents(atPath: bodyFile) ?? Data()
     return CurlResponse(status: status, headers: headerMap, body: body)
