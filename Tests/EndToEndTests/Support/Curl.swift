@@ -45,3 +45,30 @@ func curl(_ url: String, method: String = "GET", headers: [String: String] = [:]
     let body = FileManager.default.contents(atPath: bodyFile) ?? Data()
     return CurlResponse(status: status, headers: headerMap, body: body)
 }
+
+/// Several GETs at once from one curl process (`--parallel`), each on its
+/// own connection, all started immediately; answers in request order.
+func curlParallel(_ urls: [String], headers: [String: String] = [:], timeout: Int = 30) throws
+    -> [(status: Int, body: Data)]
+{
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("curl-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var args = ["-s", "-S", "--parallel", "--parallel-immediate", "--parallel-max", String(max(1, urls.count)),
+                "--max-time", String(timeout), "-w", "%{urlnum} %{http_code}\\n"]
+    for (name, value) in headers { args += ["-H", "\(name): \(value)"] }
+    for (index, url) in urls.enumerated() {
+        args += ["-o", dir.appendingPathComponent("body-\(index)").path, url]
+    }
+    let result = try run("/usr/bin/curl", args, timeout: Double(timeout + 5))
+    var statuses = [Int](repeating: 0, count: urls.count)
+    for line in result.stdout.split(separator: "\n") {
+        let parts = line.split(separator: " ")
+        if parts.count == 2, let index = Int(parts[0]), let status = Int(parts[1]), statuses.indices.contains(index) {
+            statuses[index] = status
+        }
+    }
+    return statuses.enumerated().map { index, status in
+        (status, FileManager.default.contents(atPath: dir.appendingPathComponent("body-\(index)").path) ?? Data())
+    }
+}

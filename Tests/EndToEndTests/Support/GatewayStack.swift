@@ -205,12 +205,11 @@ final class GatewayStack: @unchecked Sendable {
     }
 
     /// A request to the simulator itself (its account pages or its /_sim/ control interface).
-    func simRequest(_ pathOrURL: String, method: String = "GET", form: [(String, String)]? = nil) throws
-        -> CurlResponse
-    {
+    func simRequest(_ pathOrURL: String, method: String = "GET", form: [(String, String)]? = nil,
+                    headers: [String: String] = [:]) throws -> CurlResponse {
         let url = pathOrURL.hasPrefix("http") ? pathOrURL : simOrigin + pathOrURL
         let body = form.map { $0.map { "\(formEncode($0.0))=\(formEncode($0.1))" }.joined(separator: "&") }
-        var headers: [String: String] = [:]
+        var headers = headers
         if body != nil { headers["Content-Type"] = "application/x-www-form-urlencoded" }
         return try curl(url, method: method, headers: headers, data: body,
                         extra: certificates.map { ["--cacert", $0.ca] } ?? [])
