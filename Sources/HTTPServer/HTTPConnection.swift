@@ -265,7 +265,13 @@ final class HTTPConnection: IOHandler {
         let vary = response.headers.values(for: "vary").joined(separator: ",").lowercased()
         if !vary.contains("accept-encoding") && !vary.contains("*") { response.headers.add("Vary", "Accept-Encoding") }
         guard ContentNegotiation.preferredCoding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
+        let originalCount = response.body.count
         response.body = state.gzipCache.compress(response.body)
+        // A cut planned on the plain body keeps its proportion of the compressed one,
+        // else a cut past the (shorter) compressed end would send it whole.
+        if case .truncateBody(let kept) = response.fault {
+            response.fault = .truncateBody(afterBytes: kept * response.body.count / max(1, originalCount))
+        }
         response.headers.add("Content-Encoding", "gzip")
     }
 
