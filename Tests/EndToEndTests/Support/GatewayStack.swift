@@ -45,8 +45,8 @@ final class GatewayStack: @unchecked Sendable {
     let environment: [String: String]
     let simUsers: [String]
     private(set) var gateway: TestProcess
-    /// Every gateway process started (restarts included), for the log checks.
-    private(set) var gatewayRuns: [TestProcess] = []
+    /// The log of every gateway process started (restarts included), for the log checks.
+    private(set) var gatewayLogs: [URL] = []
     private(set) var connected: [ConnectedUser] = []
     private(set) var serviceKey = ""
     /// Every API key secret seen by the test, none of which may reach a log.
@@ -127,7 +127,7 @@ final class GatewayStack: @unchecked Sendable {
         self.environment = environment
         gateway = try Self.launchGateway(environment: environment, directory: directory)
         simUsers = try Self.simulatorUsers(origin: simOrigin, certificates: certificates)
-        gatewayRuns = [gateway]
+        gatewayLogs = [gateway.logURL]
     }
 
     private static func launchGateway(environment: [String: String], directory: URL) throws -> TestProcess {
@@ -160,14 +160,14 @@ final class GatewayStack: @unchecked Sendable {
     func restartGateway(kill: Bool = false) throws {
         if kill { gateway.sigkill() } else { gateway.stop() }
         gateway = try Self.launchGateway(environment: environment, directory: directory)
-        gatewayRuns.append(gateway)
+        gatewayLogs.append(gateway.logURL)
     }
 
     /// Starts a gateway without waiting for it (the crash test times its kill from the spawn).
     func spawnGateway() throws -> TestProcess {
         let process = try TestProcess("withings-gateway", ["serve"], environment: environment, logDirectory: directory)
         gateway = process
-        gatewayRuns.append(process)
+        gatewayLogs.append(process.logURL)
         return process
     }
 
@@ -264,26 +264,25 @@ final class GatewayStack: @unchecked Sendable {
         return all
     }
 
-    /// Throws naming each kind of secret found in a captured log or in the database files
-    /// (which hold key hashes and encrypted tokens only).
+    /// The database file and its companions (write-ahead log, shared memory, journal).
+    var databaseFiles: [URL] {
+        ["", "-wal", "-shm", "-journal"].map { URL(fileURLWithPath: databasePath + $0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// Throws naming each kind of secret found in a captured log or in the
+    /// database files (which must hold key hashes and encrypted tokens only).
     func verifyNoSecretsLeaked() throws {
-        var places: [(String, Data)] = []
-        for process in [sim] + gatewayRuns {
-            places.append((process.logURL.lastPathComponent, (try? Data(contentsOf: process.logURL)) ?? Data()))
-        }
-        for suffix in ["", "-wal", "-journal"] {
-            if let bytes = FileManager.default.contents(atPath: databasePath + suffix) {
-                places.append(("gateway.sqlite" + suffix, bytes))
+        let scanner = SecretScanner(secrets)
+        var leaks: Set<String> = []
+        for file in [sim.logURL] + gatewayLogs + databaseFiles {
+            for kind in scanner.kinds(foundIn: (try? Data(contentsOf: file)) ?? Data()) {
+                leaks.insert("\(kind) in \(file.lastPathComponent)")
             }
         }
-        var leaks: [String] = []
-        for (kind, value) in secrets {
-            let needle = Data(value.utf8)
-            for (name, bytes) in places where bytes.range(of: needle) != nil {
-                leaks.append("\(kind) found in \(name)")
-            }
+        if !leaks.isEmpty {
+            throw TestFailure("secrets leaked: \(leaks.sorted()) (files kept in \(directory.path))")
         }
-        if !leaks.isEmpty { throw TestFailure("secrets leaked: \(Set(leaks).sorted()) (files kept in \(directory.path))") }
     }
 }
 
