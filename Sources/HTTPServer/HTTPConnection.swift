@@ -259,14 +259,21 @@ final class HTTPConnection: IOHandler {
     /// cache never serves one coding to a client that asked for the other.
     private func compress(_ response: inout HTTPResponse, _ request: InFlight) {
         guard !response.headers.contains("content-encoding"),
-            ContentNegotiation.shouldCompress(
-                contentType: response.headers["content-type"], bodyCount: response.body.count, isHead: false)
+            response.body.count >= ContentNegotiation.minimumCompressibleBytes,
+            state.negotiation.isCompressible(contentType: response.headers["content-type"])
         else { return }
-        let vary = response.headers.values(for: "vary").joined(separator: ",").lowercased()
-        if !vary.contains("accept-encoding") && !vary.contains("*") { response.headers.add("Vary", "Accept-Encoding") }
-        guard ContentNegotiation.preferredCoding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
+        if !Self.variesOnAcceptEncoding(response.headers) { response.headers.add("Vary", "Accept-Encoding") }
+        guard state.negotiation.coding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
         response.body = state.gzipCache.compress(response.body)
         response.headers.add("Content-Encoding", "gzip")
+    }
+
+    private static func variesOnAcceptEncoding(_ headers: HTTPHeaders) -> Bool {
+        for field in headers where HTTPHeaders.namesEqual(field.name, "vary") {
+            let value = field.value.lowercased()
+            if value.contains("accept-encoding") || value.contains("*") { return true }
+        }
+        return false
     }
 
     /// Answers a request the server refuses (malformed, timed out) and closes.
