@@ -196,3 +196,13 @@ func standardRoutes(_ router: inout Router) {
         HTTPResponse(status: 200, contentType: "text/plain", body: "\(context.requestID) \(context.routeTemplate)")
     }
 }
+
+/// Polls `condition` every 20 ms for up to `limit`; true once it holds.
+func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: limit)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
+}
