@@ -162,7 +162,7 @@ final class HTTPConnection: IOHandler {
     private static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     /// What the response to the request in flight needs to know.
-    private struct InFlight: Sendable {
+    fileprivate struct InFlight: Sendable {
         var version: HTTPVersion
         var keepAlive: Bool
         var isHead: Bool
@@ -213,18 +213,18 @@ final class HTTPConnection: IOHandler {
         if configuration.runsHandlersOnLoop {
             Task(executorPreference: state.loop) {
                 let response = await handler(request, context)
-                bound.run { $0.finish(response, inFlight) }
+                bound.deliver(response, inFlight)
             }
         } else {
             Task {
                 let response = await handler(request, context)
-                bound.run { $0.finish(response, inFlight) }
+                bound.deliver(response, inFlight)
             }
         }
     }
 
     /// The handler's answer: finish it, send it, go on with the next request.
-    private func finish(_ handlerResponse: HTTPResponse, _ request: InFlight) {
+    fileprivate func finish(_ handlerResponse: HTTPResponse, _ request: InFlight) {
         guard phase == .handling else { return }  // closed meanwhile
         phase = .reading
         var response = handlerResponse
@@ -446,6 +446,18 @@ final class HTTPConnection: IOHandler {
         state.remove(self)
         transport.close(reset: reset)
         output = []
+    }
+}
+
+extension LoopBound where Value == HTTPConnection {
+    /// Hands the answer back on the loop; directly when the task ran there
+    /// (no closure to allocate).
+    fileprivate func deliver(_ response: HTTPResponse, _ inFlight: HTTPConnection.InFlight) {
+        if loop.inEventLoop {
+            onLoop.finish(response, inFlight)
+        } else {
+            run { $0.finish(response, inFlight) }
+        }
     }
 }
 
