@@ -1,4 +1,5 @@
 import Gateway
+import JSON
 import Testing
 import WithingsAPI
 
@@ -62,7 +63,7 @@ struct MeasuresQueryTests {
         ("cursor", "has space", "cursor"),
         ("cursor", String(repeating: "a", count: 1025), "cursor"),
     ])
-    func badValuesNameTheParameter(name: String, value: String, parameter: String) {
+    func badValuesNameTheParameter(name: String, value: String, parameter: String) throws {
         guard case .failure(let error) = parse([(name, value)]) else {
             Issue.record("\(name)=\(value) accepted")
             return
@@ -72,7 +73,9 @@ struct MeasuresQueryTests {
         if value.count > 3 { #expect(!error.detail.contains(value)) }
         let response = error.response
         #expect(response.status == 400)
-        #expect(String(decoding: response.body, as: UTF8.self).contains("\"detail\":\"\(parameter): "))
+        let problem = try JSONParser.parse(response.body)
+        #expect(problem["detail"]?.string?.contains(parameter) == true)
+        #expect(problem["parameter"]?.string == parameter)
     }
 
     @Test func repeatedParameterIsRefused() {
