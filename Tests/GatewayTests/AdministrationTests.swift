@@ -72,12 +72,4 @@ struct AdministrationTests {
             #expect(!error.description.contains("hunter2"))
         }
     }
-
-    @Test(arguments: [
-        (Int64(0), "1970-01-01T00:00:00Z"), (1_709_277_120, "2024-03-01T07:12:00Z"), (951_782_400, "2000-02-29T00:00:00Z"),
-        (-1, "1969-12-31T23:59:59Z"), (4_102_444_799, "2099-12-31T23:59:59Z"),
-    ])
-    func timestamps(epoch: Int64, text: String) {
-        #expect(Timestamp.rfc3339(epoch) == text)
-    }
 }
