@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Pure modules
         .target(name: "HTTP1"),
@@ -49,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "TokenStore",
-            dependencies: ["CSQLite", "Crypto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSQLite", "CLibPQ", "Crypto", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "WithingsSim",

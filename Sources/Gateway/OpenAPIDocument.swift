@@ -427,12 +427,9 @@ paths:
       security: []
       responses:
         '200':
-          description: The OpenAPI 3.1 description of this API.
+          description: The OpenAPI 3.1 description of this API (YAML text).
           content:
-            application/yaml:
-              schema:
-                type: object
-                required: [openapi, info, paths]
+            application/yaml: {}
         default:
           $ref: '#/components/responses/Problem'
 security:

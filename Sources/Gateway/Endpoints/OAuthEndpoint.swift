@@ -52,7 +52,7 @@ public final class OAuthEndpoint: Sendable {
             return GatewayProblem.invalidParameterResponse("query", "malformed percent-encoding")
         }
         var redirectTo: String?
-        // Present means checked: an empty value is not "no redirect".
+        // An empty redirect_to is a malformed URL, not an omitted one.
         if let candidate = items.first(where: { $0.name == "redirect_to" })?.value {
             switch redirects.check(candidate) {
             case .success(let url): redirectTo = url.description
