@@ -41,6 +41,10 @@ final class PostgresConnection {
             PQfinish(connection)
             throw .postgres("connect to \(url.redactedDescription)", sqlState: "", message: message)
         }
+        // By default libpq prints server notices (such as the FATAL message
+        // of a terminated idle session) to stderr; failures that matter
+        // come back as results instead.
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)
         handle = connection
     }
 
@@ -63,7 +67,14 @@ final class PostgresConnection {
     /// non-blocking, so reading what is pending never waits.
     func probe() -> Bool {
         guard let handle else { return false }
-        return PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK
+        // A terminated session first sends its FATAL message, then closes:
+        // the first read takes the message, a second one meets the end of
+        // the stream (libpq then marks the connection bad).
+        for _ in 0..<2 {
+            guard PQconsumeInput(handle) == 1 else { return false }
+            _ = PQisBusy(handle)  // parses what arrived, so it is not read again
+        }
+        return PQstatus(handle) == CONNECTION_OK
     }
 
     /// Runs statements without parameters (schema migrations); several may
