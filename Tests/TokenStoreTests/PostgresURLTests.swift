@@ -20,11 +20,12 @@ struct PostgresURLTests {
         let parsed = try PostgresURL(url)
         for (keyword, value) in expected { #expect(parsed[keyword] == value, "\(keyword)") }
         let unexpected = Set(parsed.parameters.map(\.keyword)).subtracting(expected.keys)
-            .subtracting(["application_name", "connect_timeout"])
+            .subtracting(PostgresURL.defaults.map(\.keyword))
         #expect(unexpected.isEmpty)
         // Defaults unless the URL sets them.
-        #expect(parsed["application_name"] == (expected["application_name"] ?? "withings-gateway"))
-        #expect(parsed["connect_timeout"] == (expected["connect_timeout"] ?? "10"))
+        for (keyword, value) in PostgresURL.defaults {
+            #expect(parsed[keyword] == (expected[keyword] ?? value), "\(keyword)")
+        }
     }
 
     @Test(arguments: [
@@ -58,6 +59,8 @@ struct PostgresURLTests {
         #expect(sqlite is SQLiteTokenStore)
         try await sqlite.save(Fixtures.tokens(user: "1"))
         #expect(try await sqlite.users().map(\.userID) == ["1"])
+        await shutdownTokenStore(sqlite)
+        await #expect(throws: TokenStoreError.closed) { try await sqlite.users() }
 
         for bad in ["sqlite:", "mysql://h/db", "gateway.sqlite", "postgres://u:topsecret@h:99999/db"] {
             #expect(throws: TokenStoreError.self, "\(bad)") { _ = try openTokenStore(url: bad, secret: Fixtures.secret()) }
@@ -70,5 +73,7 @@ struct PostgresURLTests {
         let store = try openTokenStore(url: schema.url, secret: Fixtures.secret())
         #expect(store is PostgresTokenStore)
         try await store.checkHealth()
+        await shutdownTokenStore(store)
+        await #expect(throws: TokenStoreError.closed) { try await store.checkHealth() }
     }
 }
