@@ -337,6 +337,47 @@ struct PostgresTokenStoreTests {
         try await store.checkHealth()  // and the next job gets a new session
     }
 
+    @Test func aFailedStatementKeepsTheSessionAndItsPreparedStatements() async throws {
+        let store = try schema.openStore(connections: 1)
+        try await store.save(Fixtures.tokens(user: "1"))
+        _ = try await store.tokens(for: "1")
+        let before = try await store.withConnection { connection throws(TokenStoreError) in
+            try connection.query("SELECT pg_backend_pid()") { row throws(TokenStoreError) in try row.integer(0) }
+        }
+        do {
+            try await store.withConnection { connection throws(TokenStoreError) in
+                _ = try connection.run("INSERT INTO meta (key, value) VALUES ($1, $2)",
+                                       [.text("token_key_check"), .bytes(Array("do-not-quote-me".utf8))])
+            }
+            Issue.record("a duplicate key was inserted")
+        } catch {
+            #expect("\(error)".contains("23505"))  // unique_violation
+            #expect(!"\(error)".contains("do-not-quote-me"))
+        }
+        let (after, prepared) = try await store.withConnection { connection throws(TokenStoreError) in
+            (try connection.query("SELECT pg_backend_pid()") { row throws(TokenStoreError) in try row.integer(0) },
+             try connection.query("SELECT statement FROM pg_prepared_statements") { $0.text(0) })
+        }
+        #expect(after == before)
+        #expect(prepared.contains { $0.contains("FROM users WHERE user_id = $1") })
+        #expect(try await store.tokens(for: "1") != nil)
+    }
+
+    @Test func aJobThatLeavesATransactionOpenLosesItsSessionAndItsWrites() async throws {
+        let store = try schema.openStore(connections: 1)
+        let before = try await store.withConnection { connection throws(TokenStoreError) in
+            try connection.execute("BEGIN")
+            _ = try connection.run("INSERT INTO meta (key, value) VALUES ($1, $2)", [.text("left-open"), .bytes([1])])
+            return try connection.query("SELECT pg_backend_pid()") { row throws(TokenStoreError) in try row.integer(0) }
+        }
+        let (after, leftOpen) = try await store.withConnection { connection throws(TokenStoreError) in
+            (try connection.query("SELECT pg_backend_pid()") { row throws(TokenStoreError) in try row.integer(0) },
+             try connection.query("SELECT key FROM meta WHERE key = 'left-open'") { $0.text(0) })
+        }
+        #expect(after != before)
+        #expect(leftOpen.isEmpty)
+    }
+
     @Test func aWrongPasswordFailsWithoutQuotingIt() throws {
         let base = try #require(PostgresTestDatabase.url)
         let parsed = try PostgresURL(base)
