@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "withings-sim",
             dependencies: [
-                "WithingsSim", "HTTPServer",
+                "WithingsSim", "HTTPServer", "Reactor", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,7 +100,13 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TLS"]),
         .testTarget(name: "WithingsAPITests", dependencies: ["WithingsAPI", "JSON"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "Crypto"]),
-        .testTarget(name: "WithingsSimTests", dependencies: ["WithingsSim", "WithingsAPI", "JSON", "HTTP1"]),
+        .testTarget(
+            name: "WithingsSimTests",
+            dependencies: [
+                "WithingsSim", "WithingsAPI", "JSON", "HTTP1", "HTTPServer", "Crypto",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "WithingsSim", "JSON"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "HTTP1"]),
     ]

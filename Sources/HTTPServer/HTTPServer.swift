@@ -96,6 +96,9 @@ public final class HTTPServer: Sendable {
         core.openConnections.load(ordering: .relaxed)
     }
 
+    /// True once `shutdown()` has begun.
+    var isDraining: Bool { core.draining.load(ordering: .sequentiallyConsistent) }
+
     /// Stops accepting, lets in-flight requests finish (each answered with
     /// `Connection: close`) for up to `shutdownTimeout`, closes idle and
     /// remaining connections, and stops the loops.
@@ -106,6 +109,7 @@ public final class HTTPServer: Sendable {
             return (group, loops)
         }
         guard let (group, loops) = running else { return }
+        core.draining.store(true, ordering: .sequentiallyConsistent)
         for loop in loops { loop.run { $0.beginDrain() } }
 
         let deadline = ContinuousClock.now.advanced(by: core.configuration.shutdownTimeout)

@@ -12,6 +12,8 @@ final class ServerCore: Sendable {
     let handler: HTTPHandler
     let logger: Logger
     let openConnections = Atomic<Int>(0)
+    /// Set once shutdown begins: every answer from then on closes its connection.
+    let draining = Atomic<Bool>(false)
     /// Output bytes waiting for the peer above which a connection stops
     /// reading and handling requests until the peer catches up.
     let outputHighWater = 256 * 1024

@@ -32,7 +32,7 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 func printLines(_ lines: [String]) {
-    for line in lines { print(line) }
+    StandardOutput.write(lines)
 }
 
 struct KeysCommand: AsyncParsableCommand {
@@ -119,6 +119,6 @@ struct HealthcheckCommand: AsyncParsableCommand {
             StandardError.write("unhealthy: no 200 from http://\(configuration.listen)/healthz")
             throw ExitCode(1)
         }
-        print("ok")
+        StandardOutput.write(["ok"])
     }
 }

@@ -9,8 +9,8 @@ import Testing
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
             for index in 0..<5 {
-                try client.send("GET /echo/\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
-                let response = try #require(try client.readResponse())
+                try await client.send("GET /echo/\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = try #require(try await client.readResponse())
                 #expect(response.status == 200)
                 #expect(response.text == "\(index)")
                 #expect(response.header("connection") == nil)
@@ -26,9 +26,9 @@ import Testing
             let client = try TestClient(port: server.port)
             var requests = ""
             for index in 0..<1000 { requests += "GET /echo/\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }
-            try client.send(requests)
+            try await client.send(requests)
             for index in 0..<1000 {
-                let response = try #require(try client.readResponse())
+                let response = try #require(try await client.readResponse())
                 #expect(response.status == 200)
                 guard response.text == "\(index)" else {
                     Issue.record("response \(index) was \(response.text)")
@@ -41,35 +41,35 @@ import Testing
     @Test func connectionCloseIsHonouredAfterTheAnswer() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = try #require(try client.readResponse())
+            try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(try await client.readResponse())
             #expect(response.header("connection") == "close")
-            #expect(try client.readResponse() == nil, "nothing after Connection: close")
+            #expect(try await client.readResponse() == nil, "nothing after Connection: close")
         }
     }
 
     @Test func http10ClosesUnlessKeepAliveIsAsked() async throws {
         try await withServer(routes: standardRoutes) { server in
             let plain = try TestClient(port: server.port)
-            try plain.send("GET /hello HTTP/1.0\r\n\r\n")
-            #expect(try plain.readResponse()?.status == 200)
-            #expect(try plain.readResponse() == nil)
+            try await plain.send("GET /hello HTTP/1.0\r\n\r\n")
+            #expect(try await plain.readResponse()?.status == 200)
+            #expect(try await plain.readResponse() == nil)
 
             let kept = try TestClient(port: server.port)
-            try kept.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-            #expect(try kept.readResponse()?.header("connection") == "keep-alive")
-            try kept.send("GET /echo/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-            #expect(try kept.readResponse()?.text == "2")
+            try await kept.send("GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try await kept.readResponse()?.header("connection") == "keep-alive")
+            try await kept.send("GET /echo/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            #expect(try await kept.readResponse()?.text == "2")
         }
     }
 
     @Test func chunkedUploadIsDechunked() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-            try client.send("5\r\nhello\r\n")
-            try client.send("7\r\n, world\r\n0\r\n\r\n")
-            let response = try #require(try client.readResponse())
+            try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            try await client.send("5\r\nhello\r\n")
+            try await client.send("7\r\n, world\r\n0\r\n\r\n")
+            let response = try #require(try await client.readResponse())
             #expect(response.status == 200)
             #expect(response.text == "hello, world")
         }
@@ -78,11 +78,11 @@ import Testing
     @Test func expectContinueGetsAnInterimAnswerBeforeTheBody() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
-            let interim = try #require(try client.readResponse())
+            try await client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+            let interim = try #require(try await client.readResponse())
             #expect(interim.status == 100)
-            try client.send("data")
-            let response = try #require(try client.readResponse())
+            try await client.send("data")
+            let response = try #require(try await client.readResponse())
             #expect(response.status == 200)
             #expect(response.text == "data")
         }
@@ -91,21 +91,21 @@ import Testing
     @Test func headIsServedByTheGetRouteWithoutABody() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-            let head = try #require(try client.readResponse(head: true))
+            try await client.send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let head = try #require(try await client.readResponse(head: true))
             #expect(head.status == 200)
             #expect(head.header("content-length") == "5")
             // The next answer starts right away: no body bytes were sent.
-            try client.send("GET /echo/7 HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try client.readResponse()?.text == "7")
+            try await client.send("GET /echo/7 HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse()?.text == "7")
         }
     }
 
     @Test func unknownPathIsANotFoundProblem() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = try #require(try client.readResponse())
+            try await client.send("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(try await client.readResponse())
             #expect(response.status == 404)
             #expect(response.header("content-type") == "application/problem+json")
             #expect(response.text.contains(#""type":"https://withings-gateway.dev/problems/not-found""#))
@@ -116,13 +116,13 @@ import Testing
     @Test func wrongMethodIsAMethodNotAllowedProblemWithAllow() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = try #require(try client.readResponse())
+            try await client.send("DELETE /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try #require(try await client.readResponse())
             #expect(response.status == 405)
             #expect(response.header("allow") == "GET, HEAD")
             #expect(response.text.contains("method-not-allowed"))
-            try client.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
-            let post = try #require(try client.readResponse())
+            try await client.send("GET /echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            let post = try #require(try await client.readResponse())
             #expect(post.status == 405)
             #expect(post.header("allow") == "POST")
         }
@@ -131,15 +131,15 @@ import Testing
     @Test func requestIDIsEchoedWhenSaneAndGeneratedOtherwise() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET /context HTTP/1.1\r\nHost: x\r\nX-Request-ID: abc-123\r\n\r\n")
-            let echoed = try #require(try client.readResponse())
+            try await client.send("GET /context HTTP/1.1\r\nHost: x\r\nX-Request-ID: abc-123\r\n\r\n")
+            let echoed = try #require(try await client.readResponse())
             #expect(echoed.header("x-request-id") == "abc-123")
             #expect(echoed.text == "abc-123 /context")
 
             let tooLong = String(repeating: "a", count: 129)
             for bad in ["has space", tooLong, "caf\u{e9}"] {
-                try client.send("GET /context HTTP/1.1\r\nHost: x\r\nX-Request-ID: \(bad)\r\n\r\n")
-                let response = try #require(try client.readResponse())
+                try await client.send("GET /context HTTP/1.1\r\nHost: x\r\nX-Request-ID: \(bad)\r\n\r\n")
+                let response = try #require(try await client.readResponse())
                 let id = try #require(response.header("x-request-id"))
                 #expect(id != bad)
                 #expect(id.utf8.count == 32 && id.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) })
@@ -160,11 +160,11 @@ import Testing
             let client = try TestClient(port: server.port)
             var requests = ""
             for index in 0..<20 { requests += "GET /big/\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }
-            try client.send(requests)
+            try await client.send(requests)
             // Let the server fill the socket buffers and hit its high-water mark.
             try await Task.sleep(for: .milliseconds(100))
             for index in 0..<20 {
-                let response = try #require(try client.readResponse())
+                let response = try #require(try await client.readResponse())
                 #expect(response.body.count == big.count + "\(index)".utf8.count)
                 #expect(response.body.starts(with: Array("\(index)z".utf8)))
             }
@@ -174,21 +174,21 @@ import Testing
     @Test func clientThatHalfClosesStillGetsItsAnswers() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET /echo/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /echo/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await client.send("GET /echo/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /echo/2 HTTP/1.1\r\nHost: x\r\n\r\n")
             client.finishSending()
-            #expect(try client.readResponse()?.text == "1")
-            #expect(try client.readResponse()?.text == "2")
-            #expect(try client.readResponse() == nil)
+            #expect(try await client.readResponse()?.text == "1")
+            #expect(try await client.readResponse()?.text == "2")
+            #expect(try await client.readResponse() == nil)
         }
     }
 
     @Test func handlersCanRunOnTheGlobalPoolToo() async throws {
-        try await withServer(configure: { $0.handlersOnLoop = false }, routes: standardRoutes) { server in
+        try await withServer(configure: { $0.runsHandlersOnLoop = false }, routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
             var requests = ""
             for index in 0..<100 { requests += "GET /echo/\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }
-            try client.send(requests)
-            for index in 0..<100 { #expect(try client.readResponse()?.text == "\(index)") }
+            try await client.send(requests)
+            for index in 0..<100 { #expect(try await client.readResponse()?.text == "\(index)") }
         }
     }
 }

@@ -32,32 +32,32 @@ import Testing
         let hostile = Self.cases[caseIndex]
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send(hostile.request)
-            let response = try #require(try client.readResponse(), "\(hostile.name): no answer")
+            try await client.send(hostile.request)
+            let response = try #require(try await client.readResponse(), "\(hostile.name): no answer")
             #expect(response.status == hostile.status, "\(hostile.name)")
             #expect(response.header("connection") == "close", "\(hostile.name)")
             #expect(response.header("content-type") == "application/problem+json", "\(hostile.name)")
-            #expect(try client.readResponse() == nil, "\(hostile.name): connection left open")
+            #expect(try await client.readResponse() == nil, "\(hostile.name): connection left open")
         }
     }
 
     @Test func badRequestAfterAGoodOneStillAnswersTheGoodOneFirst() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET /echo/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost : x\r\n\r\n")
-            #expect(try client.readResponse()?.text == "1")
-            #expect(try client.readResponse()?.status == 400)
-            #expect(try client.readResponse() == nil)
+            try await client.send("GET /echo/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost : x\r\n\r\n")
+            #expect(try await client.readResponse()?.text == "1")
+            #expect(try await client.readResponse()?.status == 400)
+            #expect(try await client.readResponse() == nil)
         }
     }
 
     @Test func malformedPercentEscapeInAPathParameterIsABadRequest() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try client.send("GET /echo/%zz HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try client.readResponse()?.status == 400)
-            try client.send("GET /echo/a%20b HTTP/1.1\r\nHost: x\r\n\r\n")
-            #expect(try client.readResponse()?.text == "a b")
+            try await client.send("GET /echo/%zz HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse()?.status == 400)
+            try await client.send("GET /echo/a%20b HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.readResponse()?.text == "a b")
         }
     }
 }

@@ -1,12 +1,13 @@
 import Glibc
 import HTTP1
 import Logging
+import Reactor
 import Testing
 
 @testable import HTTPServer
 
 /// A parsed response as a test sees it.
-struct TestResponse {
+struct TestResponse: Sendable {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: [UInt8]
@@ -22,13 +23,19 @@ struct ClientError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// Blocking test I/O runs here, not on the two-thread shared pool, where a
+/// test waiting in recv would starve the very tasks it waits for.
+let testIO = BlockingPool(threads: 24, name: "test-io")
+
 /// A blocking loopback client with a receive timeout, so every test read
-/// is bounded in time.
-final class TestClient {
+/// is bounded in time. `@unchecked Sendable`: each client belongs to one
+/// test, which awaits every call before making the next, so its buffer is
+/// never touched by two threads at once.
+final class TestClient: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, receiveTimeout: Duration = .seconds(5)) throws {
+    init(port: Int, receiveTimeout: Duration = .seconds(20)) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds),
@@ -51,9 +58,13 @@ final class TestClient {
 
     deinit { Glibc.close(fd) }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    func send(_ text: String) async throws { try await send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    func send(_ bytes: [UInt8]) async throws {
+        try await testIO.run { try self.sendBlocking(bytes) }
+    }
+
+    func sendBlocking(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -93,7 +104,11 @@ final class TestClient {
 
     /// The next response (interim 1xx included); nil at a clean end of
     /// stream before a status line. `head`: a HEAD answer has no body.
-    func readResponse(head: Bool = false) throws -> TestResponse? {
+    func readResponse(head: Bool = false) async throws -> TestResponse? {
+        try await testIO.run { try self.readResponseBlocking(head: head) }
+    }
+
+    private func readResponseBlocking(head: Bool) throws -> TestResponse? {
         guard let statusLine = try takeLine() else { return nil }
         let parts = statusLine.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0] == "HTTP/1.1", let status = Int(parts[1]) else {
@@ -117,7 +132,11 @@ final class TestClient {
 
     /// Whether the server closed the connection (reads to end of stream,
     /// discarding anything sent before the close).
-    func waitForClose() throws -> Bool {
+    func waitForClose() async throws -> Bool {
+        try await testIO.run { try self.waitForCloseBlocking() }
+    }
+
+    private func waitForCloseBlocking() throws -> Bool {
         buffer.removeAll()
         while try fill() { buffer.removeAll() }
         return true
@@ -134,7 +153,7 @@ extension String {
 }
 
 func testLogger() -> Logger {
-    var logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+    var logger = Logger(label: "test") { StreamLogHandler.standardError(label: $0) }
     logger.logLevel = .critical
     return logger
 }

@@ -58,12 +58,3 @@ final class Concurrency: Sendable {
         await #expect(throws: CancellationError.self) { try await pool.run { 1 } }
     }
 }
-
-@Suite struct TerminationSignalTests {
-    @Test func aRaisedSIGINTIsDeliveredToTheWaiter() async throws {
-        try TerminationSignal.install()
-        async let received = TerminationSignal.wait()
-        raise(SIGINT)
-        #expect(await received == SIGINT)
-    }
-}
