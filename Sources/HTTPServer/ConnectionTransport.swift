@@ -9,6 +9,15 @@ protocol ConnectionTransport: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int>
     /// Plaintext out; may accept fewer bytes than offered.
     func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int>
+    /// Input already taken from the socket, or possibly left in it, that
+    /// the next `read` would return: an edge-triggered reader must not wait
+    /// for another event while this is true.
+    var hasBufferedInput: Bool { get }
+    /// Bytes the transport accepted but could not put on the wire yet
+    /// (TLS records); the connection is not flushed until this is false.
+    var hasPendingOutput: Bool { get }
+    /// Writes what is pending; on the socket's writable events.
+    func flushPending() throws(SystemError)
     /// Closes the socket; `reset` sends an RST instead of a FIN.
     func close(reset: Bool)
 }
@@ -26,6 +35,12 @@ final class PlainTransport: ConnectionTransport {
     func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         try Syscall.write(fd, bytes)
     }
+
+    var hasBufferedInput: Bool { false }
+
+    var hasPendingOutput: Bool { false }
+
+    func flushPending() throws(SystemError) {}
 
     func close(reset: Bool) {
         if reset {

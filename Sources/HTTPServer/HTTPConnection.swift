@@ -50,6 +50,9 @@ final class HTTPConnection: IOHandler {
     private var lastActivity: UInt64 = 0
     private var lastWriteProgress: UInt64 = 0
 
+    /// "host:port" of the peer, formatted on first use.
+    private lazy var remoteAddress = peer.description
+
     init(fd: Int32, transport: any ConnectionTransport, peer: SocketAddress, state: LoopState) {
         self.fd = fd
         self.transport = transport
@@ -68,8 +71,9 @@ final class HTTPConnection: IOHandler {
     // MARK: Events
 
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
-        if writable && outputOffset < output.count {
+        if writable && !isFlushed {
             flush()
+            guard phase != .closed else { return }
         }
         if hangup { peerMayHaveClosed = true }
         if readable || hangup {
@@ -106,7 +110,7 @@ final class HTTPConnection: IOHandler {
                 parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 if phase == .reading { processRequests() }
                 // A short read drained the socket; the next edge reports more.
-                if count < buffer.count && !peerMayHaveClosed {
+                if count < buffer.count && !peerMayHaveClosed && !transport.hasBufferedInput {
                     updateDeadline()
                     return
                 }
@@ -114,6 +118,9 @@ final class HTTPConnection: IOHandler {
         }
         updateDeadline()
     }
+
+    /// Everything answered so far is on the wire (or in the kernel).
+    private var isFlushed: Bool { outputOffset >= output.count && !transport.hasPendingOutput }
 
     /// Back-pressure: stop taking input while the peer is not reading our
     /// output, or while a handler runs and pipelined input piles up.
@@ -142,7 +149,7 @@ final class HTTPConnection: IOHandler {
                 }
                 if peerClosed {
                     closeAfterFlush = true
-                    if outputOffset >= output.count { close() }
+                    if isFlushed { close() }
                 }
                 return
             }
@@ -155,12 +162,21 @@ final class HTTPConnection: IOHandler {
     private static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     /// What the response to the request in flight needs to know.
-    private struct InFlight: Sendable {
+    fileprivate struct InFlight: Sendable {
         var version: HTTPVersion
         var keepAlive: Bool
         var isHead: Bool
         var acceptEncoding: String?
         var requestID: String
+    }
+
+    /// `request.keepAlive` without building strings when, as usual, there
+    /// is no Connection field.
+    private static func keepAlive(_ request: HTTPRequest) -> Bool {
+        for field in request.headers where HTTPHeaders.namesEqual(field.name, "connection") {
+            return request.keepAlive
+        }
+        return request.version == .http1_1
     }
 
     private func handle(_ request: HTTPRequest) {
@@ -169,7 +185,7 @@ final class HTTPConnection: IOHandler {
         let clientID = request.headers["x-request-id"]
         let requestID = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.generate()
         let inFlight = InFlight(
-            version: request.version, keepAlive: request.keepAlive && !draining && !peerClosed,
+            version: request.version, keepAlive: Self.keepAlive(request) && !draining && !peerClosed,
             isHead: request.method == .head, acceptEncoding: request.headers["accept-encoding"],
             requestID: requestID)
 
@@ -189,26 +205,26 @@ final class HTTPConnection: IOHandler {
         }
         let context = RequestContext(
             requestID: requestID, pathParameters: parameters, routeTemplate: template,
-            remoteAddress: peer.description, logger: core.logger)
+            remoteAddress: remoteAddress, logger: core.logger)
         // Without middleware a matched route is called directly; otherwise
         // the chain ends in the router, which answers 404/405 itself.
         let handler = core.hasMiddleware ? core.handler : (direct ?? core.handler)
         let bound = LoopBound(self, on: state.loop)
-        if configuration.handlersOnLoop {
+        if configuration.runsHandlersOnLoop {
             Task(executorPreference: state.loop) {
                 let response = await handler(request, context)
-                bound.run { $0.finish(response, inFlight) }
+                bound.deliver(response, inFlight)
             }
         } else {
             Task {
                 let response = await handler(request, context)
-                bound.run { $0.finish(response, inFlight) }
+                bound.deliver(response, inFlight)
             }
         }
     }
 
     /// The handler's answer: finish it, send it, go on with the next request.
-    private func finish(_ handlerResponse: HTTPResponse, _ request: InFlight) {
+    fileprivate func finish(_ handlerResponse: HTTPResponse, _ request: InFlight) {
         guard phase == .handling else { return }  // closed meanwhile
         phase = .reading
         var response = handlerResponse
@@ -243,14 +259,21 @@ final class HTTPConnection: IOHandler {
     /// cache never serves one coding to a client that asked for the other.
     private func compress(_ response: inout HTTPResponse, _ request: InFlight) {
         guard !response.headers.contains("content-encoding"),
-            ContentNegotiation.shouldCompress(
-                contentType: response.headers["content-type"], bodyCount: response.body.count, isHead: false)
+            response.body.count >= ContentNegotiation.minimumCompressibleBytes,
+            state.negotiation.isCompressible(contentType: response.headers["content-type"])
         else { return }
-        let vary = response.headers.values(for: "vary").joined(separator: ",").lowercased()
-        if !vary.contains("accept-encoding") && !vary.contains("*") { response.headers.add("Vary", "Accept-Encoding") }
-        guard ContentNegotiation.preferredCoding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
+        if !Self.variesOnAcceptEncoding(response.headers) { response.headers.add("Vary", "Accept-Encoding") }
+        guard state.negotiation.coding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
         response.body = state.gzipCache.compress(response.body)
         response.headers.add("Content-Encoding", "gzip")
+    }
+
+    private static func variesOnAcceptEncoding(_ headers: HTTPHeaders) -> Bool {
+        for field in headers where HTTPHeaders.namesEqual(field.name, "vary") {
+            let value = field.value.lowercased()
+            if value.contains("accept-encoding") || value.contains("*") { return true }
+        }
+        return false
     }
 
     /// Answers a request the server refuses (malformed, timed out) and closes.
@@ -301,32 +324,26 @@ final class HTTPConnection: IOHandler {
             output = Array(state.scratch[written...])
             outputOffset = 0
             updateDeadline()
-        } else if closeAfterFlush {
+        } else if closeAfterFlush && isFlushed {
             close()
         }
     }
 
+    /// Writes what the transport holds, then the connection's own output.
     private func flush() {
         var failed = false
-        output.withUnsafeBytes { bytes in
-            while outputOffset < bytes.count {
-                do {
-                    switch try transport.write(UnsafeRawBufferPointer(rebasing: bytes[outputOffset...])) {
-                    case .done(let count): outputOffset += count
-                    case .wouldBlock: return
-                    }
-                } catch {
-                    failed = true
-                    return
-                }
-            }
+        do throws(SystemError) {
+            try transport.flushPending()
+            if !transport.hasPendingOutput { try writeOutput() }
+        } catch {
+            failed = true
         }
         if failed {
             close()
             return
         }
         lastWriteProgress = state.loop.now
-        guard outputOffset >= output.count else {
+        guard isFlushed else {
             updateDeadline()
             return
         }
@@ -340,12 +357,27 @@ final class HTTPConnection: IOHandler {
         if readPending && !mustPauseReading { readAvailable() } else { updateDeadline() }
     }
 
+    private func writeOutput() throws(SystemError) {
+        while outputOffset < output.count {
+            let offset = outputOffset
+            let result = output.withUnsafeBytes { bytes in
+                Result { () throws(SystemError) in
+                    try transport.write(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                }
+            }
+            switch try result.get() {
+            case .done(let count): outputOffset += count
+            case .wouldBlock: return
+            }
+        }
+    }
+
     // MARK: Timeouts
 
     private func updateDeadline() {
         guard phase != .closed else { return }
         let now = state.loop.now
-        if outputOffset < output.count {
+        if !isFlushed {
             deadlineKind = .send
             deadline = lastWriteProgress + configuration.idleTimeout.nanoseconds
         } else if phase == .handling {
@@ -383,7 +415,7 @@ final class HTTPConnection: IOHandler {
         }
         switch deadlineKind {
         case .header, .body:
-            if phase == .reading && outputOffset >= output.count {
+            if phase == .reading && isFlushed {
                 respondAndClose(Problem.requestTimeout.response())
             } else {
                 close()
@@ -400,7 +432,7 @@ final class HTTPConnection: IOHandler {
     /// Shutdown: an idle connection closes now, a busy one after its answer.
     func drain() {
         draining = true
-        if phase == .reading && !parser.isMidRequest && outputOffset >= output.count {
+        if phase == .reading && !parser.isMidRequest && isFlushed {
             close()
         }
     }
@@ -414,6 +446,18 @@ final class HTTPConnection: IOHandler {
         state.remove(self)
         transport.close(reset: reset)
         output = []
+    }
+}
+
+extension LoopBound where Value == HTTPConnection {
+    /// Hands the answer back on the loop; directly when the task ran there
+    /// (no closure to allocate).
+    fileprivate func deliver(_ response: HTTPResponse, _ inFlight: HTTPConnection.InFlight) {
+        if loop.inEventLoop {
+            onLoop.finish(response, inFlight)
+        } else {
+            run { $0.finish(response, inFlight) }
+        }
     }
 }
 
