@@ -22,9 +22,11 @@ struct CrashEndToEndTests {
     static let requiredIterations = 200
     /// Hard bound on the loop; the run normally takes well under half of it.
     static let timeBudget: TimeInterval = 360
-    /// Kill delays are drawn from 0...maxKillDelay ms after the round's requests are fired:
-    /// before, during and after refreshes (a refresh plus its commit takes tens of ms here).
-    static let maxKillDelayMs: UInt64 = 250
+    /// Kill delays are drawn from 0 to 1.5 times the duration of a whole round measured
+    /// first (refreshes, commits, getmeas), so kills land before, during and after refreshes
+    /// however fast or loaded the machine is.
+    /// (Capped, so one slow calibration on a loaded machine cannot stretch the loop past its bound.)
+    static func maxKillDelayMs(roundMs: UInt64) -> UInt64 { min(1000, max(50, roundMs * 3 / 2)) }
 
     @Test func sigkillDuringRefreshesLosesNoUser() async throws {
         let stack = try GatewayStack.shared()
@@ -32,7 +34,9 @@ struct CrashEndToEndTests {
         print("crash test seed: \(seed) (E2E_CRASH_SEED=\(seed) replays it)")
         var random = SplitMix64(seed: seed)
         let users = stack.connected
-        let queries = ["types=weight", "types=heart_pulse,spo2"]
+        // A few days of data: the rounds' time goes to refreshes and commits, not to translating pages.
+        let since = Int64(Date().timeIntervalSince1970) - 5 * 86_400
+        let queries = ["types=weight&start=\(since)", "types=heart_pulse,spo2&start=\(since)"]
         let urls = users.flatMap { user in queries.map { stack.base + "/users/\(user.id)/measures?" + $0 } }
         // One curl per round, every request on its own connection (the service key reads every user).
         var roundArguments = ["-s", "--parallel", "--parallel-immediate", "--parallel-max", String(urls.count),
@@ -41,6 +45,19 @@ struct CrashEndToEndTests {
         for url in urls { roundArguments += ["-o", "/dev/null", url] }
 
         stack.gateway.stop()  // the loop starts its own
+
+        // Calibration: one round left to finish, which must answer everything.
+        let calibrationGateway = try stack.spawnGateway()
+        try calibrationGateway.waitFor("[Gateway] listening", timeout: 30)
+        try stack.simControl("/_sim/invalidate-access-tokens")
+        let calibrationStart = Date()
+        let calibration = try RoundClient(arguments: roundArguments).finish()
+        let roundMs = UInt64(Date().timeIntervalSince(calibrationStart) * 1000)
+        calibrationGateway.sigkill()
+        #expect(calibration == Array(repeating: 200, count: urls.count), "calibration round: \(calibration)")
+        let maxKillDelay = Self.maxKillDelayMs(roundMs: roundMs)
+        print("crash test: a round takes \(roundMs) ms; kills at 0...\(maxKillDelay) ms")
+
         let started = Date()
         var iterations = 0
         var answered = 0
@@ -50,7 +67,7 @@ struct CrashEndToEndTests {
             try gateway.waitFor("[Gateway] listening", timeout: 30)
             try stack.simControl("/_sim/invalidate-access-tokens")
             let round = try RoundClient(arguments: roundArguments)
-            let delay = random.next() % (Self.maxKillDelayMs + 1)
+            let delay = random.next() % (maxKillDelay + 1)
             try await Task.sleep(for: .milliseconds(delay))
             gateway.sigkill()
             for status in round.finish() {

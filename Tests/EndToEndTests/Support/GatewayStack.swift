@@ -29,7 +29,7 @@ struct ConnectedUser: Sendable {
 /// that share a stack are `.serialized`.
 final class GatewayStack: @unchecked Sendable {
     /// Whether the upstream hop (gateway -> tap -> simulator) uses TLS.
-    static let upstreamTLS = false
+    static let upstreamTLS = true
 
     @TaskLocal static var current: GatewayStack?
 

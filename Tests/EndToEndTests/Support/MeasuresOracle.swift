@@ -4,7 +4,7 @@ import JSON
 /// DESIGN.md's translation rules written out independently of the
 /// product's code, to check its answers against the simulator's raw data.
 enum MeasuresOracle {
-    /// code -> (type, unit) from DESIGN.md's table.
+    /// code -> (type, unit) from DESIGN.md's table, plus glucose (119) from withings-api.md §5.
     static let types: [Int: (String, String?)] = [
         1: ("weight", "kg"), 4: ("height", "m"), 5: ("fat_free_mass", "kg"), 6: ("fat_ratio", "%"),
         8: ("fat_mass", "kg"), 9: ("diastolic_blood_pressure", "mmHg"), 10: ("systolic_blood_pressure", "mmHg"),
@@ -19,7 +19,7 @@ enum MeasuresOracle {
         173: ("segmental_fat_free_mass", "kg"), 174: ("segmental_fat_mass", "kg"),
         175: ("segmental_muscle_mass", "kg"), 196: ("electrodermal_activity_feet", nil),
         197: ("electrodermal_activity_left_foot", nil), 198: ("electrodermal_activity_right_foot", nil),
-        229: ("electrochemical_skin_conductance", "\u{00B5}S"),
+        229: ("electrochemical_skin_conductance", "\u{00B5}S"), 119: ("glucose", "mg/dL"),
     ]
 
     static func typeName(_ code: Int) -> String { types[code]?.0 ?? "unknown_\(code)" }
