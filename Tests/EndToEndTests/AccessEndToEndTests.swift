@@ -107,7 +107,8 @@ struct AccessEndToEndTests {
         stack.noteKeySecret(unusedKey)
         let unusedID = try #require(unusedKey.split(separator: "_").dropFirst().first.map(String.init))
         #expect(try stack.cli(["keys", "revoke", unusedID]).status == 0)
-        expectProblem(try stack.request("/users/\(user.id)/measures", key: unusedKey), status: 401, name: "unauthorized")
+        expectProblem(try stack.request("/users/\(user.id)/measures", key: unusedKey),
+                      status: 401, name: "unauthorized")
 
         let revoked = try stack.cli(["keys", "revoke", keyID])
         #expect(revoked.status == 0, "\(revoked.stdout) \(revoked.stderr)")

@@ -125,5 +125,6 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
         throw TestFailure("\(executable) \(arguments) timed out")
     }
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self))
 }

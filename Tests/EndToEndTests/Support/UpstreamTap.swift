@@ -50,7 +50,9 @@ final class UpstreamTap: Sendable {
         configuration.port = 0
         configuration.threads = 1
         configuration.compression = false
-        if let tls { configuration.tls = try TLSServerContext(certificateFile: tls.certificate, privateKeyFile: tls.key) }
+        if let tls {
+            configuration.tls = try TLSServerContext(certificateFile: tls.certificate, privateKeyFile: tls.key)
+        }
         server = HTTPServer(configuration: configuration, router: router, logger: logger)
         try server.start()
         origin = "\(tls == nil ? "http" : "https")://127.0.0.1:\(server.port)"
