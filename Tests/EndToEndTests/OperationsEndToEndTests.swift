@@ -4,7 +4,8 @@ import Testing
 
 /// The operational routes, routing errors, CORS and request ids of a real
 /// `withings-gateway serve`.
-@Suite(.serialized, .gatewayStack(StackOptions(gateway: ["GATEWAY_CORS_ORIGINS": "https://app.example.test"])))
+@Suite(.serialized, .gatewayStack(StackOptions(
+    gateway: ["GATEWAY_CORS_ORIGINS": "https://app.example.test", "GATEWAY_MAX_BODY": "1024"])))
 struct OperationsEndToEndTests {
     static let appOrigin = "https://app.example.test"
 
@@ -118,5 +119,38 @@ struct OperationsEndToEndTests {
         for id in [given, generatedID, given + "-404"] {
             try stack.gateway.waitFor("request_id=\(id)", timeout: 10)
         }
+    }
+
+    @Test func oversizedBodyIs413() throws {
+        let stack = try GatewayStack.shared()
+        let body = String(repeating: "x", count: 4096)
+        let answer = try curl(stack.base + "/users/123", method: "DELETE",
+                              headers: ["Authorization": "Bearer \(stack.serviceKey)", "Content-Type": "text/plain"],
+                              data: body)
+        expectProblem(answer, status: 413, name: "content-too-large")
+    }
+
+    @Test func oversizedHeadersAre431() throws {
+        let stack = try GatewayStack.shared()
+        let answer = try stack.request("/healthz", headers: ["X-Padding": String(repeating: "p", count: 40 * 1024)])
+        expectProblem(answer, status: 431, name: "header-fields-too-large")
+    }
+
+    @Test(arguments: [
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nthis line has no colon\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n",
+        "G\u{1}T /healthz HTTP/1.1\r\nHost: a\r\n\r\n",
+    ])
+    func malformedRequestIs400AndTheConnectionCloses(request: String) throws {
+        let stack = try GatewayStack.shared()
+        let (answer, closed) = try rawExchange(port: stack.port, request)
+        #expect(answer.hasPrefix("HTTP/1.1 400 "), "\(answer.prefix(200))")
+        #expect(answer.lowercased().contains("application/problem+json"))
+        #expect(closed, "the connection must close after a malformed request")
+        // The server is unharmed.
+        #expect(try stack.request("/healthz").status == 200)
     }
 }
