@@ -10,6 +10,9 @@ struct StackOptions: Sendable {
     var gateway: [String: String] = [:]
     /// How many of the simulator's users are connected through the OAuth flow at start.
     var connectedUsers = 2
+    /// Whether the gateway calls the simulator through the recording tap. Legacy OAuth 1.0
+    /// signatures cover the host and port, so that mode talks to the simulator directly.
+    var tapped = true
 }
 
 /// A user connected through the gateway's OAuth flow, with the key it handed back.
@@ -112,7 +115,7 @@ final class GatewayStack: @unchecked Sendable {
         var environment = [
             "WITHINGS_CLIENT_ID": clientID,
             "WITHINGS_CLIENT_SECRET": clientSecret,
-            "WITHINGS_API_URL": tap.origin,
+            "WITHINGS_API_URL": options.tapped ? tap.origin : simOrigin,
             "WITHINGS_ACCOUNT_URL": simOrigin,
             "WITHINGS_OAUTH1_URL": simOrigin,
             "WITHINGS_REDIRECT_URI": "http://127.0.0.1:\(port.port)/oauth/callback",
@@ -235,8 +238,8 @@ final class GatewayStack: @unchecked Sendable {
     /// `userID`), and the redirect back to the gateway's callback.
     func connect(userID: String) throws -> ConnectedUser {
         let start = try request("/oauth/authorize")
-        guard start.status == 302, let authorizeURL = start.headers["location"],
-              authorizeURL.hasPrefix(simOrigin + "/oauth2_user/authorize2?")
+        // OAuth 2.0 sends the browser to /oauth2_user/authorize2, legacy OAuth 1.0 to /account/authorize.
+        guard start.status == 302, let authorizeURL = start.headers["location"], authorizeURL.hasPrefix(simOrigin + "/")
         else { throw TestFailure("authorize: \(start.status) \(start.headers)") }
         let approval = try simRequest(authorizeURL + "&userid=" + userID)
         guard approval.status == 302, let callback = approval.headers["location"],
