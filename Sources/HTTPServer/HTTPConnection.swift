@@ -70,6 +70,8 @@ final class HTTPConnection: IOHandler {
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
         if writable && outputOffset < output.count {
             flush()
+        } else if writable {
+            do { try transport.flushOwnOutput() } catch { close() }
         }
         if hangup { peerMayHaveClosed = true }
         if readable || hangup {
@@ -106,7 +108,7 @@ final class HTTPConnection: IOHandler {
                 parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
                 if phase == .reading { processRequests() }
                 // A short read drained the socket; the next edge reports more.
-                if count < buffer.count && !peerMayHaveClosed {
+                if count < buffer.count && !peerMayHaveClosed && !transport.hasBufferedInput {
                     updateDeadline()
                     return
                 }
@@ -354,7 +356,7 @@ final class HTTPConnection: IOHandler {
             if bodyStartedAt == 0 { bodyStartedAt = now }
             deadlineKind = .body
             deadline = bodyStartedAt + configuration.bodyTimeout.nanoseconds
-        } else if parser.isMidRequest {
+        } else if parser.isMidRequest || transport.isNegotiating {
             if headStartedAt == 0 { headStartedAt = now }
             deadlineKind = .header
             deadline = headStartedAt + configuration.headerTimeout.nanoseconds

@@ -1,5 +1,6 @@
 import Glibc
 import HTTP1
+import TLS
 
 /// How an `HTTPServer` listens and protects itself.
 public struct HTTPServerConfiguration: Sendable {
@@ -23,6 +24,8 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections = 10_000
     /// gzip per `ContentNegotiation`, with `Vary: Accept-Encoding` on compressible answers.
     public var compression = true
+    /// HTTPS with this certificate and key; nil serves plain HTTP.
+    public var tls: TLSServerContext? = nil
     /// Where a handler's task runs: on the connection's own loop (no thread
     /// hop for answers that never suspend), or on the shared pool.
     var handlersOnLoop = true

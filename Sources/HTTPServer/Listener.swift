@@ -87,7 +87,12 @@ final class Listener: IOHandler {
         }
         // Whole responses go out in one write; Nagle would only delay them.
         _ = cgw_set_int_option(client, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        let connection = HTTPConnection(fd: client, transport: PlainTransport(fd: client), peer: peer, state: state)
+        guard let transport = core.transport(for: client, peer: peer) else {
+            core.openConnections.wrappingSubtract(1, ordering: .relaxed)
+            Syscall.close(client)
+            return
+        }
+        let connection = HTTPConnection(fd: client, transport: transport, peer: peer, state: state)
         do {
             try state.loop.register(client, interest: [.read, .write, .edgeTriggered], handler: connection)
         } catch {
