@@ -107,11 +107,19 @@ final class TLSTransport: ConnectionTransport {
             throw SystemError(errno: EPROTO, call: "TLS handshake")
         }
         do {
-            switch try session.readPlaintext(into: &plaintext) {
-            case .bytes, .wantMore:
-                if socketEnded { inputEnded = true }
-            case .closed:
-                inputEnded = true
+            // Again after bytes: a close_notify right behind them is only
+            // reported by the next call.
+            reading: while true {
+                switch try session.readPlaintext(into: &plaintext) {
+                case .bytes:
+                    continue
+                case .wantMore:
+                    if socketEnded { inputEnded = true }
+                    break reading
+                case .closed:
+                    inputEnded = true
+                    break reading
+                }
             }
         } catch let error where error.kind == .unexpectedEOF {
             _ = error
