@@ -138,7 +138,13 @@ final class TLSTransport: ConnectionTransport {
         if inFlightPlaintext == 0 && !bytes.isEmpty {
             let piece = min(bytes.count, Self.writePiece)
             do {
-                try session.writePlaintext(Array(UnsafeRawBufferPointer(rebasing: bytes[..<piece])))
+                // A bulk copy: building the array element by element costs
+                // far more than the encryption in unoptimised builds.
+                let chunk = [UInt8](unsafeUninitializedCapacity: piece) { target, initialized in
+                    UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<piece]))
+                    initialized = piece
+                }
+                try session.writePlaintext(chunk)
             } catch {
                 logger.debug("TLS write failed", metadata: ["peer": "\(peer)", "error": "\(error.reason)"])
                 throw SystemError(errno: EPROTO, call: "TLS write")
