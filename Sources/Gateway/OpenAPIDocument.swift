@@ -426,11 +426,9 @@ paths:
       security: []
       responses:
         '200':
-          description: The OpenAPI 3.1 description of this API.
+          description: The OpenAPI 3.1 description of this API (YAML text).
           content:
-            application/yaml:
-              schema:
-                type: string
+            application/yaml: {}
         default:
           $ref: '#/components/responses/Problem'
 security:

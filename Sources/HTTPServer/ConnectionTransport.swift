@@ -7,26 +7,19 @@ import Reactor
 protocol ConnectionTransport: AnyObject {
     /// Plaintext in; `.done(0)` is the peer's end of stream.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int>
-    /// Plaintext out; may accept fewer bytes than offered. After
-    /// `.wouldBlock` the caller offers the same bytes again (more may follow
-    /// them): TLS has already encrypted a prefix of them.
+    /// Plaintext out; may accept fewer bytes than offered.
     func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int>
+    /// Input already taken from the socket, or possibly left in it, that
+    /// the next `read` would return: an edge-triggered reader must not wait
+    /// for another event while this is true.
+    var hasBufferedInput: Bool { get }
+    /// Bytes the transport accepted but could not put on the wire yet
+    /// (TLS records); the connection is not flushed until this is false.
+    var hasPendingOutput: Bool { get }
+    /// Writes what is pending; on the socket's writable events.
+    func flushPending() throws(SystemError)
     /// Closes the socket; `reset` sends an RST instead of a FIN.
     func close(reset: Bool)
-    /// Still setting up (TLS handshake): the header timeout applies.
-    var isNegotiating: Bool { get }
-    /// Input taken from the socket but not yet returned by `read`: a short
-    /// read then does not mean the socket is drained.
-    var hasBufferedInput: Bool { get }
-    /// The socket is writable and the connection has nothing to send:
-    /// bytes the transport made itself (handshake, alerts) go out.
-    func flushOwnOutput() throws(SystemError)
-}
-
-extension ConnectionTransport {
-    var isNegotiating: Bool { false }
-    var hasBufferedInput: Bool { false }
-    func flushOwnOutput() throws(SystemError) {}
 }
 
 /// Bytes straight to and from the socket.
@@ -42,6 +35,12 @@ final class PlainTransport: ConnectionTransport {
     func write(_ bytes: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         try Syscall.write(fd, bytes)
     }
+
+    var hasBufferedInput: Bool { false }
+
+    var hasPendingOutput: Bool { false }
+
+    func flushPending() throws(SystemError) {}
 
     func close(reset: Bool) {
         if reset {

@@ -50,6 +50,9 @@ final class HTTPConnection: IOHandler {
     private var lastActivity: UInt64 = 0
     private var lastWriteProgress: UInt64 = 0
 
+    /// "host:port" of the peer, formatted on first use.
+    private lazy var remoteAddress = peer.description
+
     init(fd: Int32, transport: any ConnectionTransport, peer: SocketAddress, state: LoopState) {
         self.fd = fd
         self.transport = transport
@@ -68,10 +71,9 @@ final class HTTPConnection: IOHandler {
     // MARK: Events
 
     func handleIO(readable: Bool, writable: Bool, hangup: Bool) {
-        if writable && outputOffset < output.count {
+        if writable && !isFlushed {
             flush()
-        } else if writable {
-            do { try transport.flushOwnOutput() } catch { close() }
+            guard phase != .closed else { return }
         }
         if hangup { peerMayHaveClosed = true }
         if readable || hangup {
@@ -117,6 +119,9 @@ final class HTTPConnection: IOHandler {
         updateDeadline()
     }
 
+    /// Everything answered so far is on the wire (or in the kernel).
+    private var isFlushed: Bool { outputOffset >= output.count && !transport.hasPendingOutput }
+
     /// Back-pressure: stop taking input while the peer is not reading our
     /// output, or while a handler runs and pipelined input piles up.
     private var mustPauseReading: Bool {
@@ -144,7 +149,7 @@ final class HTTPConnection: IOHandler {
                 }
                 if peerClosed {
                     closeAfterFlush = true
-                    if outputOffset >= output.count { close() }
+                    if isFlushed { close() }
                 }
                 return
             }
@@ -165,13 +170,22 @@ final class HTTPConnection: IOHandler {
         var requestID: String
     }
 
+    /// `request.keepAlive` without building strings when, as usual, there
+    /// is no Connection field.
+    private static func keepAlive(_ request: HTTPRequest) -> Bool {
+        for field in request.headers where HTTPHeaders.namesEqual(field.name, "connection") {
+            return request.keepAlive
+        }
+        return request.version == .http1_1
+    }
+
     private func handle(_ request: HTTPRequest) {
         phase = .handling
         let core = state.core
         let clientID = request.headers["x-request-id"]
         let requestID = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.generate()
         let inFlight = InFlight(
-            version: request.version, keepAlive: request.keepAlive && !draining && !peerClosed,
+            version: request.version, keepAlive: Self.keepAlive(request) && !draining && !peerClosed,
             isHead: request.method == .head, acceptEncoding: request.headers["accept-encoding"],
             requestID: requestID)
 
@@ -191,12 +205,12 @@ final class HTTPConnection: IOHandler {
         }
         let context = RequestContext(
             requestID: requestID, pathParameters: parameters, routeTemplate: template,
-            remoteAddress: peer.description, logger: core.logger)
+            remoteAddress: remoteAddress, logger: core.logger)
         // Without middleware a matched route is called directly; otherwise
         // the chain ends in the router, which answers 404/405 itself.
         let handler = core.hasMiddleware ? core.handler : (direct ?? core.handler)
         let bound = LoopBound(self, on: state.loop)
-        if configuration.handlersOnLoop {
+        if configuration.runsHandlersOnLoop {
             Task(executorPreference: state.loop) {
                 let response = await handler(request, context)
                 bound.run { $0.finish(response, inFlight) }
@@ -303,32 +317,26 @@ final class HTTPConnection: IOHandler {
             output = Array(state.scratch[written...])
             outputOffset = 0
             updateDeadline()
-        } else if closeAfterFlush {
+        } else if closeAfterFlush && isFlushed {
             close()
         }
     }
 
+    /// Writes what the transport holds, then the connection's own output.
     private func flush() {
         var failed = false
-        output.withUnsafeBytes { bytes in
-            while outputOffset < bytes.count {
-                do {
-                    switch try transport.write(UnsafeRawBufferPointer(rebasing: bytes[outputOffset...])) {
-                    case .done(let count): outputOffset += count
-                    case .wouldBlock: return
-                    }
-                } catch {
-                    failed = true
-                    return
-                }
-            }
+        do throws(SystemError) {
+            try transport.flushPending()
+            if !transport.hasPendingOutput { try writeOutput() }
+        } catch {
+            failed = true
         }
         if failed {
             close()
             return
         }
         lastWriteProgress = state.loop.now
-        guard outputOffset >= output.count else {
+        guard isFlushed else {
             updateDeadline()
             return
         }
@@ -342,12 +350,27 @@ final class HTTPConnection: IOHandler {
         if readPending && !mustPauseReading { readAvailable() } else { updateDeadline() }
     }
 
+    private func writeOutput() throws(SystemError) {
+        while outputOffset < output.count {
+            let offset = outputOffset
+            let result = output.withUnsafeBytes { bytes in
+                Result { () throws(SystemError) in
+                    try transport.write(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+                }
+            }
+            switch try result.get() {
+            case .done(let count): outputOffset += count
+            case .wouldBlock: return
+            }
+        }
+    }
+
     // MARK: Timeouts
 
     private func updateDeadline() {
         guard phase != .closed else { return }
         let now = state.loop.now
-        if outputOffset < output.count {
+        if !isFlushed {
             deadlineKind = .send
             deadline = lastWriteProgress + configuration.idleTimeout.nanoseconds
         } else if phase == .handling {
@@ -356,7 +379,7 @@ final class HTTPConnection: IOHandler {
             if bodyStartedAt == 0 { bodyStartedAt = now }
             deadlineKind = .body
             deadline = bodyStartedAt + configuration.bodyTimeout.nanoseconds
-        } else if parser.isMidRequest || transport.isNegotiating {
+        } else if parser.isMidRequest {
             if headStartedAt == 0 { headStartedAt = now }
             deadlineKind = .header
             deadline = headStartedAt + configuration.headerTimeout.nanoseconds
@@ -385,7 +408,7 @@ final class HTTPConnection: IOHandler {
         }
         switch deadlineKind {
         case .header, .body:
-            if phase == .reading && outputOffset >= output.count {
+            if phase == .reading && isFlushed {
                 respondAndClose(Problem.requestTimeout.response())
             } else {
                 close()
@@ -402,7 +425,7 @@ final class HTTPConnection: IOHandler {
     /// Shutdown: an idle connection closes now, a busy one after its answer.
     func drain() {
         draining = true
-        if phase == .reading && !parser.isMidRequest && outputOffset >= output.count {
+        if phase == .reading && !parser.isMidRequest && isFlushed {
             close()
         }
     }

@@ -24,11 +24,13 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections = 10_000
     /// gzip per `ContentNegotiation`, with `Vary: Accept-Encoding` on compressible answers.
     public var compression = true
-    /// HTTPS with this certificate and key; nil serves plain HTTP.
+    /// HTTPS with this certificate when set (the simulator's `--tls-cert`).
     public var tls: TLSServerContext? = nil
-    /// Where a handler's task runs: on the connection's own loop (no thread
-    /// hop for answers that never suspend), or on the shared pool.
-    var handlersOnLoop = true
+    /// Where a handler's task runs: true = on the connection's own loop as
+    /// its task executor (no thread hop for an answer that never suspends;
+    /// the faster one in BENCHMARKS.md), false = on the shared pool.
+    /// Handlers must not block either way.
+    public var runsHandlersOnLoop = true
 
     public init() {}
 }

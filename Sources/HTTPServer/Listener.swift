@@ -3,6 +3,7 @@ import Glibc
 import HTTP1
 import Logging
 import Reactor
+import TLS
 
 /// A listening socket on one loop. Every loop has its own (SO_REUSEPORT),
 /// so the kernel spreads new connections over the loops and no accept
@@ -87,10 +88,18 @@ final class Listener: IOHandler {
         }
         // Whole responses go out in one write; Nagle would only delay them.
         _ = cgw_set_int_option(client, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        guard let transport = core.transport(for: client, peer: peer) else {
-            core.openConnections.wrappingSubtract(1, ordering: .relaxed)
-            Syscall.close(client)
-            return
+        let transport: any ConnectionTransport
+        if let context = core.configuration.tls {
+            do {
+                transport = try TLSTransport(fd: client, context: context)
+            } catch {
+                core.logger.warning("cannot start a TLS session", metadata: ["error": "\(error)"])
+                core.openConnections.wrappingSubtract(1, ordering: .relaxed)
+                Syscall.close(client)
+                return
+            }
+        } else {
+            transport = PlainTransport(fd: client)
         }
         let connection = HTTPConnection(fd: client, transport: transport, peer: peer, state: state)
         do {

@@ -64,9 +64,15 @@ struct JSONScanner {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw JSONError(.unexpectedCharacter, at: index)
         }
@@ -100,7 +106,9 @@ struct JSONScanner {
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
             default: throw JSONError(.unexpectedCharacter, at: index)
             }
         }
@@ -121,7 +129,9 @@ struct JSONScanner {
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
             default: throw JSONError(.unexpectedCharacter, at: index)
             }
         }
@@ -174,13 +184,16 @@ struct JSONScanner {
         if count == 2 {
             let second = Int(bytes[start + 1] &- UInt8(ascii: "0"))
             if bytes[start] == UInt8(ascii: "-") { return Self.shortNumbers[10 + second] }
-            if isDigit(bytes[start + 1]) { return Self.shortNumbers[20 + Int(bytes[start] &- UInt8(ascii: "0")) * 10 + second] }
+            if isDigit(bytes[start + 1]) {
+                return Self.shortNumbers[20 + Int(bytes[start] &- UInt8(ascii: "0")) * 10 + second]
+            }
         }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     }
 
     /// "0"…"9" at 0–9, "-0"…"-9" at 10–19, "10"…"99" at 30–119 (20–29 unused: leading zeros).
-    private static let shortNumbers: [String] = (0..<10).map { String($0) } + (0..<10).map { "-\($0)" }
+    private static let shortNumbers: [String] =
+        (0..<10).map { String($0) } + (0..<10).map { "-\($0)" }
         + (0..<100).map { String($0) }
 
     @inline(__always)

@@ -128,7 +128,8 @@ public enum WithingsDecoding {
             id: id, attrib: attrib, date: date,
             created: raw["created"]?.lenientInt64, modified: raw["modified"]?.lenientInt64,
             category: category,
-            deviceID: nonEmpty(raw["deviceid"]?.lenientString), hashDeviceID: nonEmpty(raw["hash_deviceid"]?.lenientString),
+            deviceID: nonEmpty(raw["deviceid"]?.lenientString),
+            hashDeviceID: nonEmpty(raw["hash_deviceid"]?.lenientString),
             model: nonEmpty(model), modelID: modelID, timezone: nonEmpty(raw["timezone"]?.string),
             comment: nonEmpty(raw["comment"]?.string), measures: measures)
     }
@@ -139,7 +140,9 @@ public enum WithingsDecoding {
         guard let value = raw["value"]?.lenientInt64 else { throw missing("\(path).value") }
         guard let type = raw["type"]?.lenientInt else { throw missing("\(path).type") }
         guard let unit = raw["unit"]?.lenientInt else { throw missing("\(path).unit") }
-        guard (-maxUnitMagnitude...maxUnitMagnitude).contains(unit) else { throw WithingsDecodeError("\(path).unit out of range") }
+        guard (-maxUnitMagnitude...maxUnitMagnitude).contains(unit) else {
+            throw WithingsDecodeError("\(path).unit out of range")
+        }
         return Measure(
             value: value, type: type, unit: unit, algo: raw["algo"]?.lenientInt, fm: raw["fm"]?.lenientInt,
             position: raw["position"]?.lenientInt)

@@ -73,10 +73,6 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = loadConfiguration(overrides: flags.overrides, requiring: .serve)
         let logger = bootstrapLogging(level: configuration.logLevel)
-        guard configuration.authMode == .oauth2 else {
-            StandardError.write("configuration error: WITHINGS_AUTH_MODE: oauth1 is not supported by this build yet")
-            throw ExitCode(78)
-        }
         try TerminationSignal.install()
         let app: GatewayApp
         do {

@@ -9,7 +9,8 @@ struct MeasuresQueryTests {
 
     @Test func defaults() throws {
         let query = try parse([]).get()
-        #expect(query == MeasuresQuery(types: [], start: nil, end: nil, updatedSince: nil, category: .real, cursor: nil))
+        #expect(
+            query == MeasuresQuery(types: [], start: nil, end: nil, updatedSince: nil, category: .real, cursor: nil))
         #expect(query.getmeasQuery(offset: nil) == GetmeasQuery(meastypes: [], category: 1))
     }
 
@@ -25,7 +26,8 @@ struct MeasuresQueryTests {
         #expect(query.cursor == "abc-DEF_123.sig")
         #expect(
             query.getmeasQuery(offset: 400)
-                == GetmeasQuery(meastypes: [1, 6, 4242], category: 2, startDate: 1_709_251_200, endDate: 1_709_337_600,
+                == GetmeasQuery(
+                    meastypes: [1, 6, 4242], category: 2, startDate: 1_709_251_200, endDate: 1_709_337_600,
                     offset: 400))
     }
 
@@ -98,11 +100,14 @@ struct MeasuresQueryTests {
         }
         #expect(error.parameter == "types")
         // Duplicates do not count twice.
-        #expect((try? parse([("types", Array(repeating: "weight", count: 100).joined(separator: ","))]).get())?.types == [1])
+        #expect(
+            (try? parse([("types", Array(repeating: "weight", count: 100).joined(separator: ","))]).get())?.types == [1]
+        )
     }
 
     @Test func canonicalKeyIgnoresSpellingAndCursor() throws {
-        let a = try parse([("types", "weight,fat_ratio"), ("start", "2024-03-01T01:00:00+01:00"), ("cursor", "x")]).get()
+        let a = try parse([("types", "weight,fat_ratio"), ("start", "2024-03-01T01:00:00+01:00"), ("cursor", "x")])
+            .get()
         let b = try parse([("start", "1709251200"), ("types", "1,6")]).get()
         let c = try parse([("types", "6,1"), ("start", "1709251200")]).get()
         #expect(a.canonicalKey == b.canonicalKey)

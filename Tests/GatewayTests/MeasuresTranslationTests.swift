@@ -33,7 +33,8 @@ struct MeasuresTranslationTests {
 
     private func render(_ query: MeasuresQuery = MeasuresQuery(), cursor: String? = nil) throws -> String {
         String(
-            decoding: MeasuresTranslation.render(page: try page(), userID: "12345678", query: query, nextCursor: cursor),
+            decoding: MeasuresTranslation.render(
+                page: try page(), userID: "12345678", query: query, nextCursor: cursor),
             as: UTF8.self)
     }
 
@@ -114,7 +115,8 @@ struct MeasuresTranslationTests {
     }
 
     @Test func groupWithoutAnyTimezone() throws {
-        let group = MeasureGroup(id: 1, attrib: 1, date: 0, category: 1, measures: [Measure(value: 1, type: 1, unit: -5)])
+        let group = MeasureGroup(
+            id: 1, attrib: 1, date: 0, category: 1, measures: [Measure(value: 1, type: 1, unit: -5)])
         let text = String(
             decoding: MeasuresTranslation.render(
                 page: GetmeasPage(groups: [group], more: false, offset: 0), userID: "1", query: MeasuresQuery(),
@@ -141,7 +143,8 @@ struct MeasuresTranslationTests {
         var json = #"{"status":0,"body":{"timezone":"Europe/Paris","more":0,"offset":0,"measuregrps":["#
         for index in 0..<200 {
             if index > 0 { json += "," }
-            json += #"{"grpid":\#(5_000_000_000 + index),"attrib":0,"date":\#(1_700_000_000 + index * 3600),"#
+            json +=
+                #"{"grpid":\#(5_000_000_000 + index),"attrib":0,"date":\#(1_700_000_000 + index * 3600),"#
                 + #""created":\#(1_700_000_100 + index * 3600),"modified":\#(1_700_000_100 + index * 3600),"#
                 + #""category":1,"deviceid":"dev\#(index % 3)","modelid":6,"model":"Body Cardio","measures":["#
                 + #"{"value":\#(70000 + index),"type":1,"unit":-3},{"value":\#(1800 + index),"type":6,"unit":-2},"#

@@ -183,7 +183,7 @@ import Testing
     }
 
     @Test func handlersCanRunOnTheGlobalPoolToo() async throws {
-        try await withServer(configure: { $0.handlersOnLoop = false }, routes: standardRoutes) { server in
+        try await withServer(configure: { $0.runsHandlersOnLoop = false }, routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
             var requests = ""
             for index in 0..<100 { requests += "GET /echo/\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }

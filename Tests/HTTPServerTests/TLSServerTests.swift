@@ -1,14 +1,85 @@
 import Foundation
 import Glibc
 import HTTP1
-import TLS
 import Testing
+import TLS
 
 @testable import HTTPServer
 
-/// HTTPS on the project's server: curl and a hand-driven TLS client
-/// against it, hostile first bytes, a stalled handshake, both ways to end.
+/// A blocking TLS client over a loopback socket, for one test.
+/// `@unchecked Sendable`: used by one test at a time, each call awaited.
+final class TLSTestClient: @unchecked Sendable {
+    private let socket: TestClient
+    private let session: TLSSession
+
+    init(port: Int, caFile: String) throws {
+        socket = try TestClient(port: port)
+        session = try TLSSession(
+            client: TLSClientContext(caFile: caFile, useSystemTrust: false), serverName: "localhost")
+    }
+
+    /// Sends `request` and returns every plaintext byte until the server
+    /// closes (the last request should say Connection: close).
+    func exchange(_ request: String) async throws -> String {
+        try await testIO.run { try self.exchangeBlocking(request) }
+    }
+
+    private func exchangeBlocking(_ request: String) throws -> String {
+        try session.writePlaintext(Array(request.utf8))
+        var plaintext: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            _ = try session.handshake()
+            let out = session.takeCiphertext()
+            if !out.isEmpty { try socket.sendBlocking(out) }
+            if session.isHandshakeComplete {
+                if case .closed = try session.readPlaintext(into: &plaintext) { break }
+            }
+            let count = recv(socket.fd, &chunk, chunk.count, 0)
+            if count <= 0 {
+                session.receiveEndOfStream()
+                _ = try? session.readPlaintext(into: &plaintext)
+                break
+            }
+            session.receive(ciphertext: Array(chunk[..<count]))
+        }
+        return String(decoding: plaintext, as: UTF8.self)
+    }
+}
+
+/// HTTPS on the project's server: a hand-driven TLS client and curl against
+/// it, hostile first bytes, a stalled handshake, both ways to end.
 @Suite struct TLSServerTests {
+    @Test func httpsServesKeepAliveRequestsThenCloses() async throws {
+        let pki = try TestPKI.shared
+        let context = try TLSServerContext(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
+        try await withServer(configure: { $0.tls = context }, routes: standardRoutes) { server in
+            let client = try TLSTestClient(port: server.port, caFile: pki.path("ca.pem"))
+            let answer = try await client.exchange(
+                "GET /echo/one HTTP/1.1\r\nHost: localhost\r\n\r\n"
+                    + "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
+                    + "GET /echo/three HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            // Bodies are not followed by a line break: count status lines in the text.
+            #expect(answer.components(separatedBy: "HTTP/1.1 ").count - 1 == 3)
+            #expect(answer.components(separatedBy: "HTTP/1.1 200 OK\r\n").count - 1 == 3)
+            #expect(answer.contains("\r\n\r\none"))
+            #expect(answer.contains("\r\n\r\nhello"))
+            #expect(answer.hasSuffix("\r\n\r\nthree"))
+        }
+    }
+
+    @Test func plainHTTPToAnHTTPSPortIsDropped() async throws {
+        let pki = try TestPKI.shared
+        let context = try TLSServerContext(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
+        try await withServer(configure: { $0.tls = context }, routes: standardRoutes) { server in
+            let client = try TestClient(port: server.port)
+            try await client.send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n")
+            // No HTTP answer: the TLS layer refuses and closes.
+            #expect(try await client.waitForClose())
+            #expect(server.openConnections == 0)
+        }
+    }
+
     @Test func curlSendsGetsAndPostsOverOneKeptAliveConnection() async throws {
         try await withTLSServer { server, pki in
             let url = "https://127.0.0.1:\(server.port)"

@@ -26,7 +26,7 @@ final class TestPKI: Sendable {
 
     private init() throws {
         directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("tls-test-\(UUID().uuidString)").path
+            .appendingPathComponent("http-server-tls-test-\(UUID().uuidString)").path
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()

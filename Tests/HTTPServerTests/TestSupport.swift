@@ -64,7 +64,7 @@ final class TestClient: @unchecked Sendable {
         try await testIO.run { try self.sendBlocking(bytes) }
     }
 
-    private func sendBlocking(_ bytes: [UInt8]) throws {
+    func sendBlocking(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

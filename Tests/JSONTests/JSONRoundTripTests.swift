@@ -71,14 +71,17 @@ struct JSONRoundTripTests {
         let text = #"{"a":[1,2.50,-0,1E5],"b":{"c":"\u00e9\n"},"d":null}"#
         var writer = JSONWriter()
         writer.value(try JSONParser.parse(text))
-        #expect(String(decoding: writer.bytes, as: UTF8.self) == "{\"a\":[1,2.50,-0,1E5],\"b\":{\"c\":\"é\\n\"},\"d\":null}")
+        #expect(
+            String(decoding: writer.bytes, as: UTF8.self) == "{\"a\":[1,2.50,-0,1E5],\"b\":{\"c\":\"é\\n\"},\"d\":null}"
+        )
     }
 }
 
 /// Hostile input: random mutations of a real document never crash the
 /// parser, and whatever it accepts survives a write/parse round trip.
 struct JSONMutationTests {
-    private static let seedDocument = Array(#"""
+    private static let seedDocument = Array(
+        #"""
         {"status":0,"body":{"updatetime":1690491663,"timezone":"Europe/Berlin","measuregrps":[
          {"grpid":4716596696,"attrib":0,"date":1690491576,"deviceid":"c405\u00e9b8e","comment":null,
           "measures":[{"value":89,"type":9,"unit":0},{"value":-1.5e-3,"type":10,"unit":0}],"ok":true}],

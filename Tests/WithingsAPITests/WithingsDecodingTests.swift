@@ -7,7 +7,8 @@ struct TokenDecodingTests {
     }
 
     @Test func specExampleWithNumericUserID() throws {
-        let result = try decode(#"""
+        let result = try decode(
+            #"""
             {"status":0,"body":{"userid":363,"access_token":"a075f8c14fb8df40b08ebc8508533dc332a6910a",
              "refresh_token":"f631236f02b991810feb774765b6ae8e6c6839ca","expires_in":10800,
              "scope":"user.info,user.metrics","csrf_token":"PACnnxwHTaBQOzF7bQqwFUUotIuvtzSM","token_type":"Bearer"}}
@@ -22,9 +23,11 @@ struct TokenDecodingTests {
     }
 
     @Test func stringUserIDAndStringExpiryAndNoCSRF() throws {
-        let grant = try decode(#"""
+        let grant = try decode(
+            #"""
             {"body":{"userid":"12345678","access_token":"a","refresh_token":"r","expires_in":"10800","scope":"user.metrics","extra":{"x":[1]}},"status":0}
-            """#).get()
+            """#
+        ).get()
         #expect(grant.userID == "12345678")
         #expect(grant.expiresIn == 10800)
         #expect(grant.csrfToken == nil)
@@ -123,7 +126,11 @@ struct GetmeasDecodingTests {
         #expect(bpm.comment == nil)
         #expect(bpm.deviceID == "c405eb8e3f2a")
         #expect(bpm.timezone == nil)
-        #expect(bpm.measures == [Measure(value: 89, type: 9, unit: 0, algo: 0, fm: 3), Measure(value: 109, type: 10, unit: 0, algo: 0, fm: 3)])
+        #expect(
+            bpm.measures == [
+                Measure(value: 89, type: 9, unit: 0, algo: 0, fm: 3),
+                Measure(value: 109, type: 10, unit: 0, algo: 0, fm: 3),
+            ])
 
         let scale = page.groups[1]
         #expect(scale.id == 4_716_596_697)

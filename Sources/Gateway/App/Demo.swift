@@ -40,18 +40,7 @@ public final class Demo: Sendable {
         let callback = "http://\(listen.host.contains(":") ? "[\(listen.host)]" : listen.host):\(listen.port)/oauth/callback"
         simulatorConfiguration.redirectURIs = [callback]
         let simulator = WithingsSimulator(configuration: simulatorConfiguration)
-        var router = Router()
-        for path in ["/oauth2_user/authorize2", "/v2/oauth2", "/v2/signature", "/measure", "/account/request_token",
-                     "/account/authorize", "/account/access_token"] {
-            router.add(.get, path) { request, _ in await simulator.handle(request) }
-            router.add(.post, path) { request, _ in await simulator.handle(request) }
-        }
-        var serverConfiguration = HTTPServerConfiguration()
-        serverConfiguration.host = "127.0.0.1"
-        serverConfiguration.port = 0
-        serverConfiguration.threads = 1
-        let simulatorServer = HTTPServer(configuration: serverConfiguration, router: router, logger: logger)
-        try simulatorServer.start()
+        let simulatorServer = try serveSimulator(simulator, logger: logger)
         let simulatorURL = "http://127.0.0.1:\(simulatorServer.port)"
 
         var temporaryDirectory: String?
@@ -80,8 +69,9 @@ public final class Demo: Sendable {
 
         var connected: [Connected] = []
         for index in 0..<users {
+            guard let oauth = app.oauth else { break }
             guard let grant = simulator.connectUser(index: index, redirectURI: callback) else { continue }
-            switch await app.oauth.connect(code: grant.code, logger: logger) {
+            switch await oauth.connect(code: grant.code, logger: logger) {
             case .success(let connection): connected.append(Connected(userID: connection.userID, key: connection.key))
             case .failure(let problem):
                 logger.warning("demo user not connected", metadata: ["status": "\(problem.response.status)"])
@@ -133,8 +123,21 @@ public final class Demo: Sendable {
         }
     }
 
+    /// Serves `simulator`'s Withings routes on a free loopback port (plain HTTP).
+    public static func serveSimulator(_ simulator: WithingsSimulator, logger: Logger) throws -> HTTPServer {
+        var router = Router()
+        simulator.install(into: &router)
+        var configuration = HTTPServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.threads = 1
+        let server = HTTPServer(configuration: configuration, router: router, logger: logger)
+        try server.start()
+        return server
+    }
+
     /// A port the kernel considers free right now (bind to 0, read, close).
-    static func freePort(host: String) throws -> Int {
+    public static func freePort(host: String) throws -> Int {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr(host.contains(":") ? "127.0.0.1" : host)

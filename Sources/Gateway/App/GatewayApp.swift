@@ -17,8 +17,8 @@ public final class GatewayApp: Sendable {
     public let configuration: GatewayConfiguration
     public let server: HTTPServer
     public let store: SQLiteTokenStore
-    /// Also used by `demo` to connect the simulator's users.
-    public let oauth: OAuthEndpoint
+    /// The OAuth 2.0 flow (nil in oauth1 mode); `demo` connects the simulator's users through it.
+    public let oauth: OAuthEndpoint?
     private let upstreamGroup: EventLoopGroup
     private let client: HTTPClient
     private let logger: Logger
@@ -51,35 +51,63 @@ public final class GatewayApp: Sendable {
         let exposition = MetricsExposition()
         let metrics = GatewayMetrics(factory: exposition.factory)
         let timeoutSeconds = Int(configuration.upstreamTimeout.components.seconds)
-        let upstream = HTTPWithingsUpstream(
-            client: client,
-            settings: .init(apiURL: configuration.apiURL, clientID: clientID, clientSecret: clientSecret,
-                            redirectURI: configuration.redirectURI.description, timeout: configuration.upstreamTimeout),
-            budget: UpstreamBudget(limitPerMinute: configuration.rateLimitPerMinute), metrics: metrics)
-        let lifecycle = TokenLifecycle(
-            store: store, now: SystemClocks.wall, leaseTTL: Int64(timeoutSeconds) * 3,
-            logger: logger
-        ) { refreshToken throws(RefreshFailure) in
-            switch await upstream.refresh(refreshToken: refreshToken) {
-            case .success(let grant):
-                return TokenGrantLike(accessToken: grant.accessToken, refreshToken: grant.refreshToken,
-                                      expiresIn: grant.expiresIn, scope: grant.scope)
-            case .failure(let error):
-                throw RefreshFailure(error)
-            }
-        }
+        let budget = UpstreamBudget(limitPerMinute: configuration.rateLimitPerMinute)
         let keys = KeyAuthenticator(store: store)
         let cache = ResponseCache<MeasuresEndpoint.Page>(ttl: .seconds(configuration.cacheTTLSeconds))
+        let states = OAuthStateCodec(secret: secret)
+        let redirects = RedirectPolicy(allowed: configuration.allowedRedirects)
+        let redirectURI = configuration.redirectURI.description
+        let upstream: any WithingsUpstream
+        let tokens: any AccessTokenSource
+        let authorize: HTTPHandler
+        let callback: HTTPHandler
+        switch configuration.authMode {
+        case .oauth2:
+            let oauth2 = HTTPWithingsUpstream(
+                client: client,
+                settings: .init(apiURL: configuration.apiURL, clientID: clientID, clientSecret: clientSecret,
+                                redirectURI: redirectURI, timeout: configuration.upstreamTimeout),
+                budget: budget, metrics: metrics)
+            upstream = oauth2
+            tokens = TokenLifecycle(
+                // The lease outlives a refresh call (bounded by the upstream timeout) with margin.
+                store: store, now: SystemClocks.wall, leaseTTL: Int64(timeoutSeconds) * 3, logger: logger
+            ) { refreshToken throws(RefreshFailure) in
+                switch await oauth2.refresh(refreshToken: refreshToken) {
+                case .success(let grant):
+                    return TokenGrantLike(accessToken: grant.accessToken, refreshToken: grant.refreshToken,
+                                          expiresIn: grant.expiresIn, scope: grant.scope)
+                case .failure(let error):
+                    throw RefreshFailure(error)
+                }
+            }
+            let endpoint = OAuthEndpoint(
+                settings: .init(clientID: clientID, accountURL: configuration.accountURL, redirectURI: redirectURI,
+                                timeoutSeconds: timeoutSeconds),
+                states: states, replay: OAuthStateReplayGuard(), redirects: redirects, upstream: oauth2, store: store,
+                userConnected: { cache.removeAll(userID: $0) })
+            oauth = endpoint
+            authorize = { request, _ in endpoint.authorize(request) }
+            callback = { request, context in await endpoint.callback(request, logger: context.logger) }
+        case .oauth1:
+            let client1 = OAuth1Client(
+                client: client,
+                settings: .init(oauth1URL: configuration.oauth1URL, apiURL: configuration.apiURL, consumerKey: clientID,
+                                consumerSecret: clientSecret, timeout: configuration.upstreamTimeout),
+                budget: budget, metrics: metrics)
+            upstream = OAuth1DataUpstream(client: client1, store: store)
+            tokens = OAuth1TokenSource(store: store)
+            let endpoint = OAuth1Endpoint(
+                client: client1, redirectURI: redirectURI, states: states, replay: OAuthStateReplayGuard(),
+                redirects: redirects, store: store, timeoutSeconds: timeoutSeconds,
+                userConnected: { cache.removeAll(userID: $0) })
+            oauth = nil
+            authorize = { request, _ in await endpoint.authorize(request) }
+            callback = { request, context in await endpoint.callback(request, logger: context.logger) }
+        }
         let measures = MeasuresEndpoint(
-            keys: keys, store: store, tokens: lifecycle, upstream: upstream, cursors: PageCursorCodec(secret: secret),
+            keys: keys, store: store, tokens: tokens, upstream: upstream, cursors: PageCursorCodec(secret: secret),
             cache: cache, metrics: metrics, publicURL: configuration.publicURL, timeoutSeconds: timeoutSeconds)
-        let oauth = OAuthEndpoint(
-            settings: .init(clientID: clientID, accountURL: configuration.accountURL,
-                            redirectURI: configuration.redirectURI.description, timeoutSeconds: timeoutSeconds),
-            states: OAuthStateCodec(secret: secret), replay: OAuthStateReplayGuard(),
-            redirects: RedirectPolicy(allowed: configuration.allowedRedirects), upstream: upstream, store: store,
-            userConnected: { cache.removeAll(userID: $0) })
-        self.oauth = oauth
         let forget = ForgetUserEndpoint(keys: keys, store: store, forgetCached: { cache.removeAll(userID: $0) })
 
         // The server exists only after the router is built, but /metrics reads
@@ -89,8 +117,8 @@ public final class GatewayApp: Sendable {
                                              openConnections: { serverBox.server?.openConnections ?? 0 })
 
         var router = Router()
-        router.add(.get, "/oauth/authorize") { request, _ in oauth.authorize(request) }
-        router.add(.get, "/oauth/callback") { request, context in await oauth.callback(request, logger: context.logger) }
+        router.add(.get, "/oauth/authorize", authorize)
+        router.add(.get, "/oauth/callback", callback)
         router.add(.get, "/users/{user_id}/measures") { request, context in
             await measures.handle(request, userID: context.pathParameters["user_id"] ?? "", logger: context.logger)
         }

@@ -60,14 +60,14 @@ public final class MeasuresEndpoint: Sendable {
         let query: MeasuresQuery
         switch MeasuresQuery.parse(items) {
         case .success(let parsed): query = parsed
-        case .failure(let error): return GatewayProblem.invalidParameterResponse(error.parameter, error.detail)
+        case .failure(let error): return error.response
         }
         let canonical = query.canonicalKey
         let offset: Int?
         if let cursor = query.cursor {
             guard let decoded = cursors.decode(cursor, userID: userID, query: canonical) else {
                 return GatewayProblem.invalidParameterResponse(
-                    "cursor", "not a cursor of this query: use next_cursor with the same other parameters")
+                    "cursor", "not a cursor of this query; pass next_cursor with the same other parameters")
             }
             offset = decoded
         } else {

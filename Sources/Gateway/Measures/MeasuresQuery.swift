@@ -87,7 +87,8 @@ public struct MeasuresQuery: Sendable, Equatable {
                     outcome = MeasuresQueryError(parameter: name, detail: "must be `real` or `goal`")
                 }
             default:  // "cursor"
-                outcome = isPlausibleCursor(value)
+                outcome =
+                    isPlausibleCursor(value)
                     ? nil : MeasuresQueryError(parameter: name, detail: "not a cursor this gateway issued")
                 query.cursor = value
             }

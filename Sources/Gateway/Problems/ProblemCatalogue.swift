@@ -52,10 +52,9 @@ public enum GatewayProblem {
         make(unauthorized, detail: detail).response(headers: ["WWW-Authenticate": "Bearer realm=\"withings-gateway\""])
     }
 
-    /// `detail` names the parameter: `reason` is used as is when it already does.
+    /// `detail` is "parameter: reason", so it always names the parameter.
     public static func invalidParameterResponse(_ parameter: String, _ reason: String) -> HTTPResponse {
-        let detail = reason.contains(parameter) ? reason : "\(parameter): \(reason)"
-        var problem = make(invalidParameter, detail: detail)
+        var problem = make(invalidParameter, detail: "\(parameter): \(reason)")
         problem.extra = [("parameter", parameter)]
         return problem.response()
     }
