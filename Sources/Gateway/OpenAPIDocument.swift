@@ -79,7 +79,8 @@ paths:
           description: |
             Where to send the browser after the callback, with the new user-scoped key in the URL
             fragment. Must match an entry of `GATEWAY_ALLOWED_REDIRECTS` (same scheme, host and port,
-            and a path within the entry's path) and carry no fragment.
+            and a path within the entry's path) and carry no fragment; anything else, even a well-formed
+            URL, is answered `400` (which URLs pass depends on the deployment).
           schema:
             type: string
             format: uri
@@ -255,7 +256,7 @@ paths:
             default: real
         - name: cursor
           in: query
-          description: The `next_cursor` of the previous page, with the same other parameters.
+          description: The `next_cursor` of the previous page, with the same other parameters. Only cursors this gateway issued for the same user and query are accepted (else `400`).
           schema:
             type: string
             maxLength: 64
