@@ -386,7 +386,7 @@ final class HTTPConnection: IOHandler {
             if bodyStartedAt == 0 { bodyStartedAt = now }
             deadlineKind = .body
             deadline = bodyStartedAt + configuration.bodyTimeout.nanoseconds
-        } else if parser.isMidRequest {
+        } else if parser.isMidRequest || transport.isNegotiating {
             if headStartedAt == 0 { headStartedAt = now }
             deadlineKind = .header
             deadline = headStartedAt + configuration.headerTimeout.nanoseconds
