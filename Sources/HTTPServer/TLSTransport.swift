@@ -54,8 +54,13 @@ final class TLSTransport: ConnectionTransport {
                 socketDrained = true
                 return .wouldBlock
             case .done(0):
+                // The peer went without close_notify. Every complete record
+                // was decrypted after the read that brought it, so nothing
+                // is lost; and the session is not told: OpenSSL 3 would
+                // fail it (sending a decode_error alert) and the answer to
+                // a request already read could not be sent.
                 socketEnded = true
-                session.receiveEndOfStream()
+                continue
             case .done(let count):
                 socketDrained = count < buffer.count
                 session.receive(ciphertext: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
@@ -86,20 +91,11 @@ final class TLSTransport: ConnectionTransport {
         }
     }
 
-    /// Decrypts everything available. A close_notify right behind data is
-    /// only reported by the next call, hence the loop; a peer that just
-    /// goes (no close_notify) is an end of stream too: a truncation matters
-    /// to a client reading a body, a server merely loses its peer.
+    /// Decrypts every complete record. A close_notify right behind data is
+    /// only reported by the next call, hence the loop.
     private func readAllPlaintext() throws(TLSError) {
         while true {
-            let result: TLSReadResult
-            do throws(TLSError) {
-                result = try session.readPlaintext(into: &plaintext)
-            } catch let failure where failure.kind == .unexpectedEOF {
-                socketEnded = true
-                return
-            }
-            switch result {
+            switch try session.readPlaintext(into: &plaintext) {
             case .bytes: continue
             case .wantMore: return
             case .closed:
@@ -132,12 +128,12 @@ final class TLSTransport: ConnectionTransport {
         let piece = min(bytes.count, Self.writePiece)
         // A bulk copy: building the array byte by byte costs more than the
         // encryption in unoptimised builds.
-        let plaintext = [UInt8](unsafeUninitializedCapacity: piece) { target, initialized in
+        let chunk = [UInt8](unsafeUninitializedCapacity: piece) { target, initialized in
             UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<piece]))
             initialized = piece
         }
         do {
-            try session.writePlaintext(plaintext)
+            try session.writePlaintext(chunk)
         } catch {
             throw Self.failure(error, "TLS write")
         }

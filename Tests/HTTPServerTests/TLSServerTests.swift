@@ -233,6 +233,21 @@ final class TLSTestClient: @unchecked Sendable {
         }
     }
 
+    @Test func requestThenEndOfStreamWithoutCloseNotifyIsStillAnswered() async throws {
+        try await withTLSServer { server, pki in
+            let client = try RawTLSClient(port: server.port, caFile: pki.path("ca.pem"))
+            try await client.handshake()
+            // As over plain TCP, a half-close after the request still gets
+            // its answer: the missing close_notify is no reason to drop it.
+            try await client.send("GET /echo/half HTTP/1.1\r\nHost: a\r\n\r\n")
+            client.socket.finishSending()
+            let answer = try await client.readToEnd()
+            #expect(answer.text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(answer.text.hasSuffix("\r\n\r\nhalf"))
+            #expect(answer.closeNotify)
+        }
+    }
+
     @Test func clientVanishingWithoutCloseNotifyIsAPlainClose() async throws {
         try await withTLSServer { server, pki in
             let client = try RawTLSClient(port: server.port, caFile: pki.path("ca.pem"))
