@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import HTTP1
+import Logging
 import Testing
 import TLS
 
@@ -160,6 +161,38 @@ final class TLSTestClient: @unchecked Sendable {
         }
     }
 
+    @Test func aFailedHandshakeIsLoggedAtDebugOnly() async throws {
+        let pki = try TestPKI.shared
+        let sink = LogSink()
+        var logger = Logger(label: "tls-log") { _ in LevelSinkHandler(sink: sink) }
+        logger.logLevel = .trace
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configuration.threads = 1
+        configuration.tls = try TLSServerContext(
+            certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
+        let server = HTTPServer(configuration: configuration, router: Router(), logger: logger)
+        try server.start()
+        let outcome: Result<Void, any Error>
+        do {
+            let client = try TestClient(port: server.port)
+            try await client.send("GET /secret-path HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await client.waitForClose())
+            #expect(try await waitForNoConnections(server))
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        await server.shutdown()
+        try outcome.get()
+        let lines = sink.lines.withLock { $0 }
+        #expect(lines.contains { $0.hasPrefix("debug TLS handshake failed") && $0.contains("peer=127.0.0.1:") }, "\(lines)")
+        // Nothing louder about it (the server's own start and stop lines aside),
+        // and nothing of what the client sent.
+        #expect(!lines.contains { !$0.hasPrefix("debug ") && $0.contains("TLS") }, "\(lines)")
+        #expect(!lines.contains { $0.contains("secret-path") }, "\(lines)")
+    }
+
     @Test func plainHTTPGetsNoHTTPAnswer() async throws {
         try await withTLSServer { server, _ in
             let client = try TestClient(port: server.port, receiveTimeout: .seconds(30))
@@ -262,5 +295,21 @@ final class TLSTestClient: @unchecked Sendable {
             let next = try await curl(["--cacert", pki.path("ca.pem"), "https://127.0.0.1:\(server.port)/hello"])
             #expect(next.output == "hello", "\(next.errors)")
         }
+    }
+}
+
+/// Like `SinkHandler`, with each line prefixed by its level.
+struct LevelSinkHandler: LogHandler {
+    let sink: LogSink
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        sink.lines.withLock { $0.append("\(event.level) \(event.message) \(rendered)") }
     }
 }
