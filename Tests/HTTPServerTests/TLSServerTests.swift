@@ -241,6 +241,23 @@ final class TLSTestClient: @unchecked Sendable {
         }
     }
 
+    @Test func largeAnswersToAClientThatReadsLateArriveWholeAndInOrder() async throws {
+        try await withTLSServer { server, pki in
+            let client = try RawTLSClient(port: server.port, caFile: pki.path("ca.pem"))
+            try await client.handshake()
+            // Four MiB of answers with nobody reading: the server's writes
+            // hit a full socket, hold ciphertext, and resume on writable.
+            try await client.send(
+                String(repeating: "GET /big HTTP/1.1\r\nHost: a\r\n\r\n", count: 3)
+                    + "GET /echo/after HTTP/1.1\r\nHost: a\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(300))
+            let responses = try await client.readResponses(4)
+            #expect(responses.map(\.status) == [200, 200, 200, 200])
+            #expect(responses.prefix(3).allSatisfy { $0.body == mebibyte })
+            #expect(responses.last?.body == Array("after".utf8))
+        }
+    }
+
     @Test func connectionCloseEndsWithCloseNotify() async throws {
         try await withTLSServer { server, pki in
             let client = try RawTLSClient(port: server.port, caFile: pki.path("ca.pem"))

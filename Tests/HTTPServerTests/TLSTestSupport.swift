@@ -162,6 +162,24 @@ final class RawTLSClient: @unchecked Sendable {
         }
     }
 
+    /// The next `count` responses to GETs, parsed as they arrive.
+    func readResponses(_ count: Int) async throws -> [HTTPResponse] {
+        try await testIO.run {
+            var parser = HTTPResponseParser()
+            var responses: [HTTPResponse] = []
+            var plaintext: [UInt8] = []
+            for _ in 0..<1_000_000 {
+                plaintext.removeAll(keepingCapacity: true)
+                _ = try self.session.readPlaintext(into: &plaintext)
+                parser.append(plaintext)
+                while responses.count < count, let response = try parser.next(for: .get) { responses.append(response) }
+                if responses.count == count { return responses }
+                guard try self.receiveSome() else { throw ClientError(description: "closed after \(responses.count)") }
+            }
+            throw ClientError(description: "responses did not arrive")
+        }
+    }
+
     // Blocking steps, on the test I/O threads only.
 
     private func flush() throws {
