@@ -211,7 +211,11 @@ public final class EventLoop: @unchecked Sendable {
         threadID.store(pthread_self(), ordering: .releasing)
         let capacity: Int32 = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
-        defer { events.deallocate() }
+        defer {
+            events.deallocate()
+            // glibc reuses thread handles: a later thread must not pass for this loop's.
+            threadID.store(0, ordering: .releasing)
+        }
         cachedNow = monotonicNanoseconds()
 
         while running {
