@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Pure modules
         .target(name: "HTTP1"),
@@ -49,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "TokenStore",
-            dependencies: ["CSQLite", "Crypto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSQLite", "CLibPQ", "Crypto", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "WithingsSim",
@@ -81,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "withings-sim",
             dependencies: [
-                "WithingsSim", "HTTPServer",
+                "WithingsSim", "HTTPServer", "Reactor", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -99,7 +100,13 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TLS"]),
         .testTarget(name: "WithingsAPITests", dependencies: ["WithingsAPI", "JSON"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "Crypto"]),
-        .testTarget(name: "WithingsSimTests", dependencies: ["WithingsSim", "WithingsAPI", "JSON", "HTTP1"]),
+        .testTarget(
+            name: "WithingsSimTests",
+            dependencies: [
+                "WithingsSim", "WithingsAPI", "JSON", "HTTP1", "HTTPServer", "Crypto",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "WithingsSim", "JSON"]),
         .testTarget(name: "EndToEndTests", dependencies: ["JSON", "HTTP1"]),
     ]

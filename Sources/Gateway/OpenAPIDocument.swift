@@ -38,13 +38,16 @@ info:
     | `upstream-timeout` | 504 | Withings was too slow (or answered status 522) |
     | `not-ready` | 503 | `/readyz`: the database cannot be reached |
     | `internal-error` | 500 | a bug; the request id is in the logs |
-    | `bad-request` | 400 | malformed HTTP request (the connection is closed) |
+    | `bad-request` | 400 | malformed HTTP request or path escape (the connection is closed) |
     | `not-found` | 404 | no such route |
     | `method-not-allowed` | 405 | the route exists but not with this method (with `Allow`) |
+    | `request-timeout` | 408 | the request did not arrive within the header or body timeout |
     | `content-too-large` | 413 | the request body is larger than `GATEWAY_MAX_BODY` |
     | `uri-too-long` | 414 | the request target is too long |
     | `header-fields-too-large` | 431 | the header section is too large |
-    | `service-unavailable` | 503 | the server is shutting down or at its connection limit |
+    | `not-implemented` | 501 | a transfer coding or method the server does not implement |
+    | `http-version-not-supported` | 505 | not HTTP/1.0 or HTTP/1.1 |
+    | `service-unavailable` | 503 | the server is at its connection limit |
   license:
     name: Apache-2.0
     identifier: Apache-2.0
@@ -76,7 +79,8 @@ paths:
           description: |
             Where to send the browser after the callback, with the new user-scoped key in the URL
             fragment. Must match an entry of `GATEWAY_ALLOWED_REDIRECTS` (same scheme, host and port,
-            and a path within the entry's path) and carry no fragment.
+            and a path within the entry's path) and carry no fragment; anything else, even a well-formed
+            URL, is answered `400` (which URLs pass depends on the deployment).
           schema:
             type: string
             format: uri
@@ -252,7 +256,7 @@ paths:
             default: real
         - name: cursor
           in: query
-          description: The `next_cursor` of the previous page, with the same other parameters.
+          description: The `next_cursor` of the previous page, with the same other parameters. Only cursors this gateway issued for the same user and query are accepted (else `400`).
           schema:
             type: string
             maxLength: 64
@@ -423,11 +427,9 @@ paths:
       security: []
       responses:
         '200':
-          description: The OpenAPI 3.1 description of this API.
+          description: The OpenAPI 3.1 description of this API (YAML text).
           content:
-            application/yaml:
-              schema:
-                type: string
+            application/yaml: {}
         default:
           $ref: '#/components/responses/Problem'
 security:

@@ -29,6 +29,10 @@ public final class HTTPClient: Sendable {
     /// Sends `request` and returns the whole response, gzip decoded.
     /// Everything (resolution, connect, TLS, waiting for a pooled
     /// connection, the exchange) fits in `timeout`, else `.timeout`.
+    ///
+    /// Task cancellation is deliberately not acted on: a token refresh cut
+    /// off after Withings rotated the pair would lose the new refresh token.
+    /// The deadline bounds every call instead.
     public func send(_ request: HTTPClientRequest, timeout: Duration) async throws(HTTPClientError) -> HTTPResponse {
         let deadline = ContinuousClock.now + timeout
         guard !isShutDown.load(ordering: .relaxed) else { throw .connect("client is shut down") }
@@ -51,6 +55,7 @@ public final class HTTPClient: Sendable {
     }
 
     /// Closes every connection, fails calls in flight, stops the resolver.
+    /// Call it before shutting the `EventLoopGroup` down: it runs on the loops.
     public func shutdown() async {
         guard !isShutDown.exchange(true, ordering: .relaxed) else { return }
         let all = pools.withLock { pools in

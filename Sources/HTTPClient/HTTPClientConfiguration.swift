@@ -44,6 +44,9 @@ public struct HTTPClientRequest: Sendable {
 /// Why a call failed. Messages name hosts and causes, never request
 /// contents (which may hold tokens).
 public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The request cannot be sent as given: the URL is not an absolute
+    /// http(s) URL, or the method or a header could split the message
+    /// (e.g. a CR/LF smuggled into a value). Nothing was sent.
     case invalidURL
     case dns(String)
     case connect(String)

@@ -84,8 +84,9 @@ final class OriginPool: @unchecked Sendable {
             maxBodyBytes: configuration.maxResponseBodyBytes, readBuffer: readBuffer)
         connections[connection.id] = connection
         job.connection = connection
-        let timeout = min(configuration.connectTimeout, job.deadline - .now)
-        connection.connect(to: job.addresses, timeout: timeout) { [self, job, connection] result in
+        // Not cut to the job's deadline: when that comes first, its own timer
+        // reports `.timeout` (a 504), not a connect failure (a 502).
+        connection.connect(to: job.addresses, timeout: configuration.connectTimeout) { [self, job, connection] result in
             switch result {
             case .success:
                 guard !job.isFinished else {

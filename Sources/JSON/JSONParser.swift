@@ -30,10 +30,22 @@ struct JSONScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private let maxDepth: Int
+    /// The last key seen at each (depth, member position): input range and text.
+    /// Arrays of similar objects repeat their keys in the same order, so a
+    /// byte comparison usually replaces building a new String.
+    private var keyStarts: [Int]
+    private var keyCounts: [Int]
+    private var keyTexts: [String]
+    private static let keyCacheDepths = 8
+    private static let keyCachePositions = 16
+    private static let keyCacheSlots = keyCacheDepths * keyCachePositions
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
         self.maxDepth = maxDepth
+        keyStarts = Array(repeating: 0, count: Self.keyCacheSlots)
+        keyCounts = Array(repeating: -1, count: Self.keyCacheSlots)
+        keyTexts = Array(repeating: "", count: Self.keyCacheSlots)
     }
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
@@ -52,9 +64,15 @@ struct JSONScanner {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw JSONError(.unexpectedCharacter, at: index)
         }
@@ -64,15 +82,21 @@ struct JSONScanner {
         guard depth <= maxDepth else { throw JSONError(.tooDeep, at: index) }
         index += 1  // {
         var members: [(key: String, value: JSONValue)] = []
+        // Most objects in real answers have 5–16 members: skip the 1, 2, 4 growth steps.
+        members.reserveCapacity(8)
         skipWhitespace()
         if try peek() == UInt8(ascii: "}") {
             index += 1
             return .object(members)
         }
+        var position = 0
         while true {
             skipWhitespace()
             guard try peek() == UInt8(ascii: "\"") else { throw JSONError(.unexpectedCharacter, at: index) }
-            let key = try parseString()
+            let key =
+                position < Self.keyCachePositions && depth <= Self.keyCacheDepths
+                ? try parseKey(slot: (depth - 1) * Self.keyCachePositions + position) : try parseString()
+            position += 1
             skipWhitespace()
             guard try peek() == UInt8(ascii: ":") else { throw JSONError(.unexpectedCharacter, at: index) }
             index += 1
@@ -82,7 +106,9 @@ struct JSONScanner {
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(members)
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(members)
             default: throw JSONError(.unexpectedCharacter, at: index)
             }
         }
@@ -103,7 +129,9 @@ struct JSONScanner {
             skipWhitespace()
             switch try peek() {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                return .array(elements)
             default: throw JSONError(.unexpectedCharacter, at: index)
             }
         }
@@ -148,8 +176,25 @@ struct JSONScanner {
             guard index < bytes.count, isDigit(bytes[index]) else { throw JSONError(.invalidNumber, at: start) }
             skipDigits()
         }
+        let count = index - start
+        // Short numbers (units, types, flags) come from a table instead of a new String.
+        if count == 1 {
+            return Self.shortNumbers[Int(bytes[start] &- UInt8(ascii: "0"))]
+        }
+        if count == 2 {
+            let second = Int(bytes[start + 1] &- UInt8(ascii: "0"))
+            if bytes[start] == UInt8(ascii: "-") { return Self.shortNumbers[10 + second] }
+            if isDigit(bytes[start + 1]) {
+                return Self.shortNumbers[20 + Int(bytes[start] &- UInt8(ascii: "0")) * 10 + second]
+            }
+        }
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
     }
+
+    /// "0"…"9" at 0–9, "-0"…"-9" at 10–19, "10"…"99" at 30–119 (20–29 unused: leading zeros).
+    private static let shortNumbers: [String] =
+        (0..<10).map { String($0) } + (0..<10).map { "-\($0)" }
+        + (0..<100).map { String($0) }
 
     @inline(__always)
     private func isDigit(_ byte: UInt8) -> Bool {
@@ -181,6 +226,41 @@ struct JSONScanner {
         }
         guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
         return try parseStringSlowly(from: start)
+    }
+
+    /// `parseString` for an object key, reusing the text of the key last seen
+    /// at the same member position when the bytes are identical.
+    private mutating func parseKey(slot: Int) throws(JSONError) -> String {
+        let start = index + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte == UInt8(ascii: "\\") || byte >= 0x80 || byte < 0x20 { return try parseString() }
+            end += 1
+        }
+        guard end < bytes.count else { return try parseString() }
+        let count = end - start
+        if keyCounts[slot] == count, equalBytes(start, keyStarts[slot], count) {
+            index = end + 1
+            return keyTexts[slot]
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        keyStarts[slot] = start
+        keyCounts[slot] = count
+        keyTexts[slot] = text
+        index = end + 1
+        return text
+    }
+
+    @inline(__always)
+    private func equalBytes(_ a: Int, _ b: Int, _ count: Int) -> Bool {
+        var offset = 0
+        while offset < count {
+            if bytes[a + offset] != bytes[b + offset] { return false }
+            offset += 1
+        }
+        return true
     }
 
     /// Handles escapes and non-ASCII bytes, validating UTF-8 at the end.

@@ -25,6 +25,8 @@ public final class TLSSession {
     /// Plaintext accepted by `writePlaintext` that OpenSSL could not take yet.
     private var pendingPlaintext: [UInt8] = []
     private var receivedCloseNotify = false
+    /// A read failure held back while intact bytes were delivered first.
+    private var pendingReadFailure: TLSError?
     private var shutdownSent = false
 
     /// A client session verifying the peer for `serverName`: a DNS name is
@@ -146,6 +148,7 @@ public final class TLSSession {
     /// Appends every plaintext byte available to `buffer`.
     public func readPlaintext(into buffer: inout [UInt8]) throws(TLSError) -> TLSReadResult {
         if receivedCloseNotify { return .closed }
+        if let pendingReadFailure { throw pendingReadFailure }
         try flushPendingPlaintext()
         var total = 0
         while true {
@@ -173,8 +176,8 @@ public final class TLSSession {
                 return total > 0 ? .bytes(total) : .closed
             default:
                 let failure = readFailure(error)
-                // Deliver what arrived intact first; the failure repeats on
-                // the next call because the session stays broken.
+                // Deliver what arrived intact first; the next call reports the failure.
+                pendingReadFailure = failure
                 if total > 0 { return .bytes(total) }
                 throw failure
             }

@@ -5,6 +5,8 @@ import Glibc
 public struct TokenStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     enum Code: Equatable, Sendable {
         case sqlite(operation: String, code: Int32, message: String)
+        case postgres(operation: String, sqlState: String, message: String)
+        case invalidDatabaseURL(String)
         case system(call: String, errno: Int32, subject: String)
         case wrongSecret
         case undecryptable(userID: String)
@@ -18,6 +20,10 @@ public struct TokenStoreError: Error, Sendable, Equatable, CustomStringConvertib
     static func sqlite(_ operation: String, code: Int32, message: String) -> TokenStoreError {
         TokenStoreError(code: .sqlite(operation: operation, code: code, message: message))
     }
+    static func postgres(_ operation: String, sqlState: String, message: String) -> TokenStoreError {
+        TokenStoreError(code: .postgres(operation: operation, sqlState: sqlState, message: message))
+    }
+    static func invalidDatabaseURL(_ reason: String) -> TokenStoreError { TokenStoreError(code: .invalidDatabaseURL(reason)) }
     static func system(_ call: String, errno: Int32, subject: String) -> TokenStoreError {
         TokenStoreError(code: .system(call: call, errno: errno, subject: subject))
     }
@@ -43,6 +49,12 @@ public struct TokenStoreError: Error, Sendable, Equatable, CustomStringConvertib
         switch code {
         case .sqlite(let operation, let code, let message):
             "token store: \(operation) failed: \(message) (SQLite code \(code))"
+        case .postgres(let operation, let sqlState, let message):
+            sqlState.isEmpty
+                ? "token store: \(operation) failed: \(message)"
+                : "token store: \(operation) failed: \(message) (SQLSTATE \(sqlState))"
+        case .invalidDatabaseURL(let reason):
+            "token store: invalid database URL: \(reason)"
         case .system(let call, let errno, let subject):
             "token store: \(call) failed for \(subject): \(String(cString: strerror(errno))) (errno \(errno))"
         case .wrongSecret:

@@ -31,37 +31,31 @@ public enum ExactDecimal {
         }
         if mantissa < 0 { out.append(UInt8(ascii: "-")) }
 
-        // Digits of the magnitude, most significant first (at most 20).
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        let count = withUnsafeMutableBytes(of: &digits) { buffer -> Int in
-            var end = 20
-            while magnitude > 0 {
-                end -= 1
-                buffer[end] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
+        // Digits of the magnitude (at most 20), written backwards into a stack buffer.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var start = 20
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
                 magnitude /= 10
-            }
-            let count = 20 - end
-            // Move them to the front so the caller indexes from 0.
-            for index in 0..<count { buffer[index] = buffer[end + index] }
-            return count
-        }
-        withUnsafeBytes(of: &digits) { buffer in
-            let digitBytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            } while magnitude > 0
+            let digits = UnsafeBufferPointer(rebasing: buffer[start..<20])
             if exponent >= 0 {
-                out.append(contentsOf: digitBytes)
+                // 17,2 -> "1700"
+                out.append(contentsOf: digits)
                 appendZeros(exponent, to: &out)
-            } else if exponent.magnitude < UInt(count) {
-                let integerDigits = count - Int(exponent.magnitude)
-                out.append(contentsOf: digitBytes[0..<integerDigits])
+            } else if exponent.magnitude < UInt(digits.count) {
+                // 1234,-2 -> "12.34"
+                let integerCount = digits.count - Int(exponent.magnitude)
+                out.append(contentsOf: digits[..<integerCount])
                 out.append(UInt8(ascii: "."))
-                out.append(contentsOf: digitBytes[integerDigits..<count])
+                out.append(contentsOf: digits[integerCount...])
             } else {
+                // 1,-5 -> "0.00001"
                 out.append(UInt8(ascii: "0"))
                 out.append(UInt8(ascii: "."))
-                appendZeros(Int(exponent.magnitude - UInt(count)), to: &out)
-                out.append(contentsOf: digitBytes)
+                appendZeros(Int(exponent.magnitude - UInt(digits.count)), to: &out)
+                out.append(contentsOf: digits)
             }
         }
     }

@@ -75,7 +75,8 @@ public struct OAuth1Signer: Sendable {
     public static func normalizedParameters(_ parameters: [(String, String)]) -> String {
         let encoded = parameters.map { (URLEncoding.percentEncode($0.0), URLEncoding.percentEncode($0.1)) }
         let sorted = encoded.sorted { lhs, rhs in
-            lhs.0 == rhs.0 ? lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8) : lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
+            lhs.0 == rhs.0
+                ? lhs.1.utf8.lexicographicallyPrecedes(rhs.1.utf8) : lhs.0.utf8.lexicographicallyPrecedes(rhs.0.utf8)
         }
         return sorted.map { $0.0 + "=" + $0.1 }.joined(separator: "&")
     }
@@ -107,7 +108,8 @@ struct RequestURL {
         let scheme = String(decoding: bytes[..<colon], as: UTF8.self).lowercased()
         guard scheme == "http" || scheme == "https" else { return nil }
         let authorityStart = colon + 3
-        let authorityEnd = bytes[authorityStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }
+        let authorityEnd =
+            bytes[authorityStart...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }
             ?? bytes.endIndex
         let authority = bytes[authorityStart..<authorityEnd]
         guard !authority.isEmpty, !authority.contains(UInt8(ascii: "@")) else { return nil }
@@ -120,7 +122,8 @@ struct RequestURL {
             guard port.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
             let portText = String(decoding: port, as: UTF8.self)
             let hostPart = String(decoding: authority[..<portColon], as: UTF8.self).lowercased()
-            let isDefault = port.isEmpty || (scheme == "http" && portText == "80") || (scheme == "https" && portText == "443")
+            let isDefault =
+                port.isEmpty || (scheme == "http" && portText == "80") || (scheme == "https" && portText == "443")
             host = isDefault ? hostPart : hostPart + ":" + portText
         }
         let queryStart = bytes[authorityEnd...].firstIndex(of: UInt8(ascii: "?"))
@@ -132,7 +135,8 @@ struct RequestURL {
 
 /// Standard base64 with padding (RFC 4648 §4), as OAuth 1.0 signatures use.
 enum Base64 {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     static func encode(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []

@@ -120,11 +120,16 @@ public enum WithingsDecoding {
             modelID = modelID ?? numeric
             model = nil
         }
+        // Absent attrib/category get the spec's common values; present but not an
+        // integer is a broken answer, not something to guess about.
+        let attrib = try intOrDefault(raw["attrib"], 0, field: { "\(path).attrib" })
+        let category = try intOrDefault(raw["category"], 1, field: { "\(path).category" })
         return MeasureGroup(
-            id: id, attrib: raw["attrib"]?.lenientInt ?? 0, date: date,
+            id: id, attrib: attrib, date: date,
             created: raw["created"]?.lenientInt64, modified: raw["modified"]?.lenientInt64,
-            category: raw["category"]?.lenientInt ?? 1,
-            deviceID: nonEmpty(raw["deviceid"]?.lenientString), hashDeviceID: nonEmpty(raw["hash_deviceid"]?.lenientString),
+            category: category,
+            deviceID: nonEmpty(raw["deviceid"]?.lenientString),
+            hashDeviceID: nonEmpty(raw["hash_deviceid"]?.lenientString),
             model: nonEmpty(model), modelID: modelID, timezone: nonEmpty(raw["timezone"]?.string),
             comment: nonEmpty(raw["comment"]?.string), measures: measures)
     }
@@ -135,10 +140,20 @@ public enum WithingsDecoding {
         guard let value = raw["value"]?.lenientInt64 else { throw missing("\(path).value") }
         guard let type = raw["type"]?.lenientInt else { throw missing("\(path).type") }
         guard let unit = raw["unit"]?.lenientInt else { throw missing("\(path).unit") }
-        guard (-maxUnitMagnitude...maxUnitMagnitude).contains(unit) else { throw WithingsDecodeError("\(path).unit out of range") }
+        guard (-maxUnitMagnitude...maxUnitMagnitude).contains(unit) else {
+            throw WithingsDecodeError("\(path).unit out of range")
+        }
         return Measure(
             value: value, type: type, unit: unit, algo: raw["algo"]?.lenientInt, fm: raw["fm"]?.lenientInt,
             position: raw["position"]?.lenientInt)
+    }
+
+    private static func intOrDefault(
+        _ value: JSONValue?, _ fallback: Int, field: () -> String
+    ) throws(WithingsDecodeError) -> Int {
+        guard let value, !value.isNull else { return fallback }
+        guard let number = value.lenientInt else { throw missing(field()) }
+        return number
     }
 
     private static func missing(_ field: String) -> WithingsDecodeError {

@@ -19,6 +19,20 @@ import JSON
 /// | `GET /_sim/users` | |
 /// | `POST /_sim/codes` | `userid`, optional `redirect_uri`, `scope`: an authorization code as if approved |
 extension WithingsSimulator {
+    /// Every control route, for mounting on a router.
+    static let controlRoutes: [(method: HTTPMethod, path: String)] = [
+        (.get, "/_sim/counters"), (.post, "/_sim/counters/reset"), (.post, "/_sim/faults"), (.delete, "/_sim/faults"),
+        (.post, "/_sim/latency"), (.post, "/_sim/invalidate-access-tokens"), (.post, "/_sim/refresh-rejection"),
+        (.post, "/_sim/same-args-window"), (.post, "/_sim/rate-limit"), (.post, "/_sim/default-user"),
+        (.get, "/_sim/users"), (.post, "/_sim/codes"),
+    ]
+
+    /// The account-page and API routes (each served for GET and POST).
+    static let apiPaths = [
+        "/oauth2_user/authorize2", "/v2/oauth2", "/v2/signature", "/measure", "/account/request_token",
+        "/account/authorize", "/account/access_token",
+    ]
+
     func control(_ request: HTTPRequest) -> HTTPResponse {
         guard configuration.control else {
             return Self.controlAnswer(403, error: "control interface disabled; start withings-sim with --control")

@@ -102,6 +102,8 @@ extension WithingsSimulator {
     private func mintPair(
         userID: String, scope: String, predecessor: String?, in state: inout SimulatorState, now: Int64
     ) -> TokenPair {
+        // Expired access tokens answer exactly like unknown ones, so they can go.
+        if state.accessTokens.count > 4096 { state.accessTokens = state.accessTokens.filter { $0.value.expiresAt > now } }
         let pair = TokenPair(
             userID: userID, accessToken: Self.randomToken(), refreshToken: Self.randomToken(),
             expiresIn: configuration.tokenTTL, scope: scope, csrfToken: Self.randomToken(bytes: 16))

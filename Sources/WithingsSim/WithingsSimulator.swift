@@ -104,13 +104,15 @@ public final class WithingsSimulator: Sendable {
             if path.hasPrefix("/account/") { return OAuth1Answer.problem("parameter_rejected", status: 400) }
             return Envelope.invalidParams("malformed parameters")
         }
+        // Read after any latency, so token lifetimes see the delayed arrival.
+        let handledAt = now()
         var response: HTTPResponse
         switch path {
-        case "/v2/oauth2": response = tokenEndpoint(params, now: now())
-        case "/v2/signature": response = signatureEndpoint(params, now: now())
-        case "/account/request_token": response = oauth1RequestToken(request, now: now())
-        case "/account/access_token": response = oauth1AccessToken(request, now: now())
-        default: response = measureEndpoint(request, params: params, now: now())
+        case "/v2/oauth2": response = tokenEndpoint(params, now: handledAt)
+        case "/v2/signature": response = signatureEndpoint(params, now: handledAt)
+        case "/account/request_token": response = oauth1RequestToken(request, now: handledAt)
+        case "/account/access_token": response = oauth1AccessToken(request, now: handledAt)
+        default: response = measureEndpoint(request, params: params, now: handledAt)
         }
         switch fault {
         case .truncateBody: response.fault = .truncateBody(afterBytes: response.body.count / 2)
@@ -168,6 +170,12 @@ public final class WithingsSimulator: Sendable {
             index: index, seed: configuration.seed, end: dataEnd, days: configuration.historyDays)
         datasets.withLock { $0[index] = built }
         return built
+    }
+
+    /// Builds the histories of the first `count` users now rather than on
+    /// their first getmeas, so the first answers are as fast as the rest.
+    public func prepareData(users count: Int) {
+        for index in 0..<min(count, userIDs.count) { _ = dataset(index: index) }
     }
 
     /// 40 lowercase hex digits from the CSPRNG, the shape of Withings' codes and tokens.

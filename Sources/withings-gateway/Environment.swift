@@ -17,17 +17,26 @@ enum ProcessEnvironment {
     }
 }
 
+/// Unbuffered writes to fd 1 and 2: results reach a pipe or file at once
+/// (a long-running `demo` must show its banner before it exits), and the C
+/// `stdout`/`stderr` globals are not concurrency-safe in Swift 6.
+enum StandardOutput {
+    static func write(_ lines: [String]) { writeAll(1, lines) }
+}
+
 /// Writes to stderr; stdout is reserved for a command's results.
 enum StandardError {
-    static func write(_ line: String) {
-        // fd 2 directly: the C `stderr` global is not concurrency-safe in Swift 6.
-        let bytes = Array((line + "\n").utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
-            if count <= 0 { return }
-            written += count
-        }
+    static func write(_ line: String) { writeAll(2, [line]) }
+}
+
+private func writeAll(_ fd: Int32, _ lines: [String]) {
+    let bytes = Array(lines.map { $0 + "\n" }.joined().utf8)
+    var written = 0
+    while written < bytes.count {
+        let count = bytes[written...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if count < 0, errno == EINTR { continue }
+        if count <= 0 { return }
+        written += count
     }
 }
 

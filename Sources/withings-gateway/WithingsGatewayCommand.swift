@@ -7,6 +7,6 @@ struct WithingsGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "withings-gateway",
         abstract: "A small, fast gateway to the Withings health-data API.",
-        subcommands: [KeysCommand.self, UsersCommand.self, HealthcheckCommand.self]
+        subcommands: [ServeCommand.self, DemoCommand.self, KeysCommand.self, UsersCommand.self, HealthcheckCommand.self]
     )
 }

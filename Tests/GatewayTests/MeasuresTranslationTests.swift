@@ -33,7 +33,8 @@ struct MeasuresTranslationTests {
 
     private func render(_ query: MeasuresQuery = MeasuresQuery(), cursor: String? = nil) throws -> String {
         String(
-            decoding: MeasuresTranslation.render(page: try page(), userID: "12345678", query: query, nextCursor: cursor),
+            decoding: MeasuresTranslation.render(
+                page: try page(), userID: "12345678", query: query, nextCursor: cursor),
             as: UTF8.self)
     }
 
@@ -52,12 +53,9 @@ struct MeasuresTranslationTests {
             + #"{"id":17,"taken_at":"2020-09-13T12:26:40Z","modified_at":"2020-09-13T12:26:40Z","#
             + #""timezone":"Europe/Berlin","category":"real","attribution":"unknown_10009","device_id":null,"measures":["#
             + #"{"type":"segmental_fat_mass","code":174,"value":12.34,"unit":"kg","position":"left_arm"},"#
-            + #"{"type":"segmental_muscle_mass","code":175,"value":2,"unit":"kg","position":null},"#
+            + #"{"type":"segmental_muscle_mass","code":175,"value":2,"unit":"kg"},"#
             + #"{"type":"unknown_4242","code":4242,"value":-5000,"unit":null},"#
-            + #"{"type":"afib_ecg","code":130,"value":1,"unit":null}]},"#
-            + #"{"id":18,"taken_at":"2017-07-14T02:40:00Z","modified_at":"2017-07-14T02:40:00Z","#
-            + #""timezone":"Europe/Berlin","category":"goal","attribution":"manual","device_id":null,"measures":["#
-            + #"{"type":"weight","code":1,"value":70,"unit":"kg"}]}"#
+            + #"{"type":"afib_ecg","code":130,"value":1,"unit":null}]}"#
             + #"],"next_cursor":"c1.sig"}"#
         #expect(try render(cursor: "c1.sig") == expected)
     }
@@ -66,16 +64,18 @@ struct MeasuresTranslationTests {
         let document = try JSONParser.parse(Array(try render().utf8))
         #expect(document["next_cursor"]?.isNull == true)
         let groups = try #require(document["measure_groups"]?.array)
-        #expect(groups.count == 4)
+        #expect(groups.count == 3)
         #expect(groups[0]["id"]?.int64 == 4_212_345_678)
         #expect(groups[0]["measures"]?[0]?["value"]?.numberText == "72.5")
         #expect(groups[1]["measures"]?[2]?["position"] == nil)
+        #expect(groups[2]["measures"]?[0]?["position"]?.string == "left_arm")
+        #expect(groups[2]["measures"]?[1]?["position"] == nil)
     }
 
     @Test func typeFilterDropsOtherMeasuresAndEmptiedGroups() throws {
         let document = try JSONParser.parse(Array(try render(MeasuresQuery(types: [1])).utf8))
         let groups = try #require(document["measure_groups"]?.array)
-        #expect(groups.map { $0["id"]?.int64 } == [4_212_345_678, 18])
+        #expect(groups.map { $0["id"]?.int64 } == [4_212_345_678])
         #expect(groups[0]["measures"]?.array?.count == 1)
         #expect(groups[0]["measures"]?[0]?["type"]?.string == "weight")
     }
@@ -83,11 +83,28 @@ struct MeasuresTranslationTests {
     @Test func dateWindowIsAppliedLocallyOnlyWithUpdatedSince() throws {
         let window = MeasuresQuery(start: 1_600_000_000, end: 1_700_000_000)
         // Without updated_since Withings filtered already: nothing is dropped here.
-        #expect(try JSONParser.parse(Array(try render(window).utf8))["measure_groups"]?.array?.count == 4)
+        #expect(try JSONParser.parse(Array(try render(window).utf8))["measure_groups"]?.array?.count == 3)
         var local = window
         local.updatedSince = 1
         let groups = try JSONParser.parse(Array(try render(local).utf8))["measure_groups"]?.array
         #expect(groups?.map { $0["id"]?.int64 } == [4_716_596_696, 17])
+    }
+
+    @Test func onlyTheAskedCategoryComesThrough() throws {
+        let goals = try JSONParser.parse(Array(try render(MeasuresQuery(category: .goal)).utf8))
+        #expect(
+            goals["measure_groups"]
+                == .array([
+                    try JSONParser.parse(
+                        #"{"id":18,"taken_at":"2017-07-14T02:40:00Z","modified_at":"2017-07-14T02:40:00Z","#
+                            + #""timezone":"Europe/Berlin","category":"goal","attribution":"manual","device_id":null,"#
+                            + #""measures":[{"type":"weight","code":1,"value":70,"unit":"kg"}]}"#)
+                ]))
+        let odd = MeasureGroup(id: 1, attrib: 0, date: 0, category: 7, measures: [Measure(value: 1, type: 1, unit: 0)])
+        let bytes = MeasuresTranslation.render(
+            page: GetmeasPage(groups: [odd], more: false, offset: 0), userID: "1", query: MeasuresQuery(),
+            nextCursor: nil)
+        #expect(try JSONParser.parse(bytes)["measure_groups"] == .array([]))
     }
 
     @Test func emptyPage() {
@@ -98,13 +115,14 @@ struct MeasuresTranslationTests {
     }
 
     @Test func groupWithoutAnyTimezone() throws {
-        let group = MeasureGroup(id: 1, attrib: 1, date: 0, category: 7, measures: [Measure(value: 1, type: 1, unit: -5)])
+        let group = MeasureGroup(
+            id: 1, attrib: 1, date: 0, category: 1, measures: [Measure(value: 1, type: 1, unit: -5)])
         let text = String(
             decoding: MeasuresTranslation.render(
                 page: GetmeasPage(groups: [group], more: false, offset: 0), userID: "1", query: MeasuresQuery(),
                 nextCursor: nil),
             as: UTF8.self)
-        #expect(text.contains(#""timezone":null,"category":"unknown_7","attribution":"ambiguous""#))
+        #expect(text.contains(#""timezone":null,"category":"real","attribution":"ambiguous""#))
         #expect(text.contains(#""value":0.00001"#))
     }
 
@@ -125,7 +143,8 @@ struct MeasuresTranslationTests {
         var json = #"{"status":0,"body":{"timezone":"Europe/Paris","more":0,"offset":0,"measuregrps":["#
         for index in 0..<200 {
             if index > 0 { json += "," }
-            json += #"{"grpid":\#(5_000_000_000 + index),"attrib":0,"date":\#(1_700_000_000 + index * 3600),"#
+            json +=
+                #"{"grpid":\#(5_000_000_000 + index),"attrib":0,"date":\#(1_700_000_000 + index * 3600),"#
                 + #""created":\#(1_700_000_100 + index * 3600),"modified":\#(1_700_000_100 + index * 3600),"#
                 + #""category":1,"deviceid":"dev\#(index % 3)","modelid":6,"model":"Body Cardio","measures":["#
                 + #"{"value":\#(70000 + index),"type":1,"unit":-3},{"value":\#(1800 + index),"type":6,"unit":-2},"#

@@ -1,5 +1,6 @@
 import Compression
 import Foundation
+import Glibc
 import HTTP1
 import Logging
 import Reactor
@@ -335,6 +336,50 @@ private func get(_ url: String) -> HTTPClientRequest { HTTPClientRequest(method:
             try await client.send(get("http://127.0.0.1:\(port)/"), timeout: patient)
         }
         if case .connect = error {} else { Issue.record("expected a connect error, got \(String(describing: error))") }
+        await client.shutdown()
+        await offThread { group.shutdown() }
+    }
+
+    /// A listener that never accepts, its backlog already full: SYNs go
+    /// unanswered. The shorter of the connect timeout and the call's
+    /// deadline decides the error: a connect failure or a timeout.
+    @Test(arguments: [true, false])
+    func unansweredConnectEndsAtTheFirstLimit(connectTimeoutFirst: Bool) async throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ready = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && listen(listener, 0) == 0 && getsockname(listener, $0, &length) == 0
+            }
+        }
+        try #require(ready)
+        let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        defer { close(filler) }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let group = try EventLoopGroup(threads: 1, name: "client-test")
+        var configuration = HTTPClientConfiguration()
+        configuration.connectTimeout = connectTimeoutFirst ? .milliseconds(200) : .seconds(30)
+        let client = HTTPClient(group: group, configuration: configuration, logger: Logger(label: "test"))
+        let error = await failure { () throws(HTTPClientError) in
+            try await client.send(get("http://127.0.0.1:\(port)/"), timeout: connectTimeoutFirst ? patient : .milliseconds(200))
+        }
+        if connectTimeoutFirst {
+            if case .connect(let reason) = error {
+                #expect(reason.contains("timed out"), "\(reason)")
+            } else {
+                Issue.record("expected a connect timeout, got \(String(describing: error))")
+            }
+        } else {
+            #expect(error == .timeout)
+        }
         await client.shutdown()
         await offThread { group.shutdown() }
     }

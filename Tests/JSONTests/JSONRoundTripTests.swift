@@ -71,6 +71,42 @@ struct JSONRoundTripTests {
         let text = #"{"a":[1,2.50,-0,1E5],"b":{"c":"\u00e9\n"},"d":null}"#
         var writer = JSONWriter()
         writer.value(try JSONParser.parse(text))
-        #expect(String(decoding: writer.bytes, as: UTF8.self) == "{\"a\":[1,2.50,-0,1E5],\"b\":{\"c\":\"é\\n\"},\"d\":null}")
+        #expect(
+            String(decoding: writer.bytes, as: UTF8.self) == "{\"a\":[1,2.50,-0,1E5],\"b\":{\"c\":\"é\\n\"},\"d\":null}"
+        )
+    }
+}
+
+/// Hostile input: random mutations of a real document never crash the
+/// parser, and whatever it accepts survives a write/parse round trip.
+struct JSONMutationTests {
+    private static let seedDocument = Array(
+        #"""
+        {"status":0,"body":{"updatetime":1690491663,"timezone":"Europe/Berlin","measuregrps":[
+         {"grpid":4716596696,"attrib":0,"date":1690491576,"deviceid":"c405\u00e9b8e","comment":null,
+          "measures":[{"value":89,"type":9,"unit":0},{"value":-1.5e-3,"type":10,"unit":0}],"ok":true}],
+         "more":false,"offset":0,"s":"😀\n\ud83d\ude00"}}
+        """#.utf8)
+
+    @Test(arguments: 0..<4)
+    func mutatedDocumentsFailCleanlyOrRoundTrip(seed: Int) {
+        var rng = JSONRoundTripTests.SeededGenerator(state: UInt64(seed) &+ 0xDEAD_BEEF)
+        let interesting: [UInt8] = Array(#"{}[]",:\u0-+.eE01 9ntfl"#.utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xED, 0xFF]
+        for _ in 0..<3000 {
+            var bytes = Self.seedDocument
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let position = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[position] = interesting.randomElement(using: &rng) ?? 0
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(interesting.randomElement(using: &rng) ?? 0, at: position)
+                }
+                if bytes.isEmpty { break }
+            }
+            guard let value = try? JSONParser.parse(bytes) else { continue }
+            var writer = JSONWriter()
+            writer.value(value)
+            #expect((try? JSONParser.parse(writer.bytes)) == value)
+        }
     }
 }

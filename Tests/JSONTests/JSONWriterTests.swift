@@ -78,3 +78,58 @@ struct JSONWriterFastPathTests {
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"a\"b":1,"a\"b":null,"d":5,"e":null,"f":6}"#)
     }
 }
+
+struct JSONWriterGrowthTests {
+    /// Many small writes and long escaped strings across buffer growth give the
+    /// same text as a simple reference rendering.
+    @Test func growthKeepsEveryByte() throws {
+        var writer = JSONWriter(capacity: 1)
+        var expected = "["
+        for index in 0..<2000 {
+            if index > 0 { expected += "," }
+            switch index % 4 {
+            case 0:
+                writer.int(index)
+                expected += String(index)
+            case 1:
+                let text = String(repeating: "a\"\u{1}é\n", count: index % 50)
+                writer.string(text)
+                expected += "\"" + String(repeating: "a\\\"\\u0001é\\n", count: index % 50) + "\""
+            case 2:
+                writer.raw("1.25".utf8)
+                expected += "1.25"
+            default:
+                writer.beginObject()
+                writer.field("k\(index)", nil as String?)
+                writer.endObject()
+                expected += "{\"k\(index)\":null}"
+            }
+            if index == 0 { writer = Self.prepend(writer) }
+        }
+        writer.endArray()
+        expected += "]"
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+        #expect(try JSONParser.parse(writer.bytes).array?.count == 2000)
+    }
+
+    /// Opens the array after the first element was written, keeping the test
+    /// loop simple (the writer only appends).
+    private static func prepend(_ writer: JSONWriter) -> JSONWriter {
+        var fresh = JSONWriter(capacity: 1)
+        fresh.beginArray()
+        fresh.raw(writer.bytes)
+        return fresh
+    }
+
+    @Test func copiesAreIndependent() {
+        var first = JSONWriter(capacity: 4)
+        first.beginArray()
+        var second = first
+        first.int(1 as Int)
+        second.int(2 as Int)
+        first.endArray()
+        second.endArray()
+        #expect(String(decoding: first.bytes, as: UTF8.self) == "[1]")
+        #expect(String(decoding: second.bytes, as: UTF8.self) == "[2]")
+    }
+}

@@ -69,7 +69,10 @@ struct ExactDecimalTests {
             switch Int.random(in: 0..<4, using: &generator) {
             case 0: mantissa = Int64.random(in: .min ... .max, using: &generator)
             case 1: mantissa = Int64.random(in: -100_000...100_000, using: &generator)
-            case 2: mantissa = Int64.random(in: -99...99, using: &generator) * [1, 10, 100, 1000, 1_000_000].randomElement(using: &generator)!
+            case 2:
+                mantissa =
+                    Int64.random(in: -99...99, using: &generator) * [1, 10, 100, 1000, 1_000_000].randomElement(
+                        using: &generator)!
             default: mantissa = [Int64.min, Int64.max, 0, 1, -1, 10, -10].randomElement(using: &generator)!
             }
             let exponent = Int.random(in: -30...30, using: &generator)

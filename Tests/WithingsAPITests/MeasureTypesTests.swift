@@ -3,22 +3,25 @@ import WithingsAPI
 
 struct MeasureTypesTests {
     /// DESIGN.md's table, verbatim.
-    @Test(arguments: [
-        (1, "weight", "kg"), (4, "height", "m"), (5, "fat_free_mass", "kg"), (6, "fat_ratio", "%"),
-        (8, "fat_mass", "kg"), (9, "diastolic_blood_pressure", "mmHg"), (10, "systolic_blood_pressure", "mmHg"),
-        (11, "heart_pulse", "bpm"), (12, "temperature", "°C"), (54, "spo2", "%"), (71, "body_temperature", "°C"),
-        (73, "skin_temperature", "°C"), (76, "muscle_mass", "kg"), (77, "hydration", "kg"), (88, "bone_mass", "kg"),
-        (91, "pulse_wave_velocity", "m/s"), (123, "vo2_max", "ml/min/kg"), (226, "basal_metabolic_rate", "kcal/day"),
-        (227, "metabolic_age", "years"), (229, "electrochemical_skin_conductance", "\u{00B5}S"),
-        (130, "afib_ecg", nil), (135, "qrs_interval", "ms"), (136, "pr_interval", "ms"), (137, "qt_interval", "ms"),
-        (138, "corrected_qt_interval", "ms"), (139, "afib_ppg", nil), (155, "vascular_age", "years"),
-        (158, "nerve_health_score_left_foot", nil), (159, "nerve_health_score_right_foot", nil),
-        (167, "nerve_health_score_feet", nil), (168, "extracellular_water", "kg"), (169, "intracellular_water", "kg"),
-        (170, "visceral_fat", nil), (173, "segmental_fat_free_mass", "kg"), (174, "segmental_fat_mass", "kg"),
-        (175, "segmental_muscle_mass", "kg"), (196, "electrodermal_activity_feet", nil),
-        (197, "electrodermal_activity_left_foot", nil), (198, "electrodermal_activity_right_foot", nil),
-        (119, "glucose", "mg/dL"),
-    ] as [(Int, String, String?)])
+    @Test(
+        arguments: [
+            (1, "weight", "kg"), (4, "height", "m"), (5, "fat_free_mass", "kg"), (6, "fat_ratio", "%"),
+            (8, "fat_mass", "kg"), (9, "diastolic_blood_pressure", "mmHg"), (10, "systolic_blood_pressure", "mmHg"),
+            (11, "heart_pulse", "bpm"), (12, "temperature", "°C"), (54, "spo2", "%"), (71, "body_temperature", "°C"),
+            (73, "skin_temperature", "°C"), (76, "muscle_mass", "kg"), (77, "hydration", "kg"), (88, "bone_mass", "kg"),
+            (91, "pulse_wave_velocity", "m/s"), (123, "vo2_max", "ml/min/kg"),
+            (226, "basal_metabolic_rate", "kcal/day"),
+            (227, "metabolic_age", "years"), (229, "electrochemical_skin_conductance", "\u{00B5}S"),
+            (130, "afib_ecg", nil), (135, "qrs_interval", "ms"), (136, "pr_interval", "ms"), (137, "qt_interval", "ms"),
+            (138, "corrected_qt_interval", "ms"), (139, "afib_ppg", nil), (155, "vascular_age", "years"),
+            (158, "nerve_health_score_left_foot", nil), (159, "nerve_health_score_right_foot", nil),
+            (167, "nerve_health_score_feet", nil), (168, "extracellular_water", "kg"),
+            (169, "intracellular_water", "kg"),
+            (170, "visceral_fat", nil), (173, "segmental_fat_free_mass", "kg"), (174, "segmental_fat_mass", "kg"),
+            (175, "segmental_muscle_mass", "kg"), (196, "electrodermal_activity_feet", nil),
+            (197, "electrodermal_activity_left_foot", nil), (198, "electrodermal_activity_right_foot", nil),
+            (119, "glucose", "mg/dL"),
+        ] as [(Int, String, String?)])
     func tableMatchesDesign(code: Int, name: String, unit: String?) {
         let type = MeasureTypes.byCode(code)
         #expect(type == MeasureType(code: code, name: name, unit: unit))
@@ -48,7 +51,9 @@ struct MeasureTypesTests {
         #expect(MeasureTypes.byName("unknown_4242") == MeasureTypes.byCode(4242))
         // A known code under its unknown_ spelling is not a name the gateway writes.
         #expect(MeasureTypes.byName("unknown_1") == nil)
-        for bad in ["unknown_", "unknown_-1", "unknown_01", "unknown_1x", "unknown_99999999999", "Weight", "weight ", ""] {
+        for bad in [
+            "unknown_", "unknown_-1", "unknown_01", "unknown_1x", "unknown_99999999999", "Weight", "weight ", "",
+        ] {
             #expect(MeasureTypes.byName(bad) == nil, "\(bad)")
         }
     }

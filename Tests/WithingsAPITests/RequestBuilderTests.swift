@@ -20,13 +20,15 @@ struct RequestBuilderTests {
         let fields = WithingsRequests.refresh(refreshToken: "rt", clientID: "id", clientSecret: "s")
         #expect(
             fields.map { "\($0.0)=\($0.1)" } == [
-                "action=requesttoken", "grant_type=refresh_token", "client_id=id", "client_secret=s", "refresh_token=rt",
+                "action=requesttoken", "grant_type=refresh_token", "client_id=id", "client_secret=s",
+                "refresh_token=rt",
             ])
     }
 
     /// Expected signatures computed with `openssl dgst -sha256 -hmac demo-secret`.
     @Test func getnonceIsSignedOverSortedValues() {
-        let fields = WithingsRequests.getnonce(clientID: "demo-client", clientSecret: "demo-secret", timestamp: 1_700_000_000)
+        let fields = WithingsRequests.getnonce(
+            clientID: "demo-client", clientSecret: "demo-secret", timestamp: 1_700_000_000)
         #expect(names(fields) == ["action", "client_id", "timestamp", "signature"])
         #expect(value(fields, "signature") == "ed8bb390250b1ffe0821b7135946072cd741845e044f87a0238d2d3100571b10")
     }
@@ -34,7 +36,8 @@ struct RequestBuilderTests {
     @Test func signedGrantsReplaceTheSecretWithNonceAndSignature() {
         let expected = "17064e96b2da4e483ad684f51246b88ae65e24f1644a9aaf6e807d5357f176e4"
         let code = WithingsRequests.authorizationCodeSigned(
-            code: "c", clientID: "demo-client", clientSecret: "demo-secret", redirectURI: "http://x/cb", nonce: "abc123")
+            code: "c", clientID: "demo-client", clientSecret: "demo-secret", redirectURI: "http://x/cb", nonce: "abc123"
+        )
         #expect(value(code, "signature") == expected)
         #expect(value(code, "client_secret") == nil)
         #expect(value(code, "grant_type") == "authorization_code")
@@ -46,7 +49,8 @@ struct RequestBuilderTests {
         #expect(value(refresh, "refresh_token") == "r")
         // Order of the signed fields does not matter: they are sorted by name.
         #expect(
-            WithingsSignature.sign([("nonce", "abc123"), ("client_id", "demo-client"), ("action", "requesttoken")],
+            WithingsSignature.sign(
+                [("nonce", "abc123"), ("client_id", "demo-client"), ("action", "requesttoken")],
                 clientSecret: "demo-secret") == expected)
     }
 

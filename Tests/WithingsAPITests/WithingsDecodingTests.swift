@@ -7,7 +7,8 @@ struct TokenDecodingTests {
     }
 
     @Test func specExampleWithNumericUserID() throws {
-        let result = try decode(#"""
+        let result = try decode(
+            #"""
             {"status":0,"body":{"userid":363,"access_token":"a075f8c14fb8df40b08ebc8508533dc332a6910a",
              "refresh_token":"f631236f02b991810feb774765b6ae8e6c6839ca","expires_in":10800,
              "scope":"user.info,user.metrics","csrf_token":"PACnnxwHTaBQOzF7bQqwFUUotIuvtzSM","token_type":"Bearer"}}
@@ -22,9 +23,11 @@ struct TokenDecodingTests {
     }
 
     @Test func stringUserIDAndStringExpiryAndNoCSRF() throws {
-        let grant = try decode(#"""
+        let grant = try decode(
+            #"""
             {"body":{"userid":"12345678","access_token":"a","refresh_token":"r","expires_in":"10800","scope":"user.metrics","extra":{"x":[1]}},"status":0}
-            """#).get()
+            """#
+        ).get()
         #expect(grant.userID == "12345678")
         #expect(grant.expiresIn == 10800)
         #expect(grant.csrfToken == nil)
@@ -123,7 +126,11 @@ struct GetmeasDecodingTests {
         #expect(bpm.comment == nil)
         #expect(bpm.deviceID == "c405eb8e3f2a")
         #expect(bpm.timezone == nil)
-        #expect(bpm.measures == [Measure(value: 89, type: 9, unit: 0, algo: 0, fm: 3), Measure(value: 109, type: 10, unit: 0, algo: 0, fm: 3)])
+        #expect(
+            bpm.measures == [
+                Measure(value: 89, type: 9, unit: 0, algo: 0, fm: 3),
+                Measure(value: 109, type: 10, unit: 0, algo: 0, fm: 3),
+            ])
 
         let scale = page.groups[1]
         #expect(scale.id == 4_716_596_697)
@@ -167,6 +174,8 @@ struct GetmeasDecodingTests {
         #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"measures":[{"value":9223372036854775808,"type":1,"unit":0}]}]}}"#,
         #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"measures":{}}]}}"#,
         #"{"status":0,"body":{"offset":-1}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"attrib":99999999999999999999,"measures":[]}]}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"category":"real","measures":[]}]}}"#,
     ])
     func malformedGroupsThrow(text: String) {
         #expect(throws: WithingsDecodeError.self) { try WithingsDecoding.getmeas(Array(text.utf8)) }
@@ -182,5 +191,39 @@ extension Result {
     var failure: Failure? {
         if case .failure(let error) = self { return error }
         return nil
+    }
+}
+
+struct HostileAnswerTests {
+    /// Random byte mutations of a real answer: decoding either throws or
+    /// returns a page/failure, never traps (overflowing ints, huge units, wrong types).
+    @Test func mutatedAnswersNeverTrap() {
+        let original = Array(GetmeasDecodingTests.realistic.utf8)
+        var rng = SplitMix64(seed: 42)
+        let interesting: [UInt8] = Array(#"{}[]",:-0123456789e.nt"#.utf8)
+        var decoded = 0
+        for _ in 0..<4000 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let position = Int.random(in: 0..<bytes.count, using: &rng)
+                if Bool.random(using: &rng) {
+                    bytes[position] = interesting.randomElement(using: &rng) ?? 0
+                } else {
+                    bytes.insert(interesting.randomElement(using: &rng) ?? 0, at: position)
+                }
+            }
+            if (try? WithingsDecoding.getmeas(bytes)) != nil { decoded += 1 }
+            _ = try? WithingsDecoding.tokenGrant(bytes)
+        }
+        #expect(decoded > 0)
+    }
+
+    @Test(arguments: [
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":1,"measures":[{"value":-9223372036854775808,"type":1,"unit":-64}]}]}}"#,
+        #"{"status":9223372036854775807,"body":{"wait_seconds":"x"}}"#,
+        #"{"status":-1}"#,
+    ])
+    func extremeNumbersAreHandled(text: String) throws {
+        _ = try WithingsDecoding.getmeas(Array(text.utf8))
     }
 }

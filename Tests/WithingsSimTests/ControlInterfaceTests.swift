@@ -159,6 +159,14 @@ struct ControlInterfaceTests {
         #expect(schedule.take(action: "getmeas") == nil)
     }
 
+    @Test func everyListedControlRouteIsServed() async {
+        let harness = Harness()
+        for route in WithingsSimulator.controlRoutes {
+            let response = await harness.sim.handle(HTTPRequest(method: route.method, target: route.path))
+            #expect(response.status != 404, "\(route.method) \(route.path)")
+        }
+    }
+
     @Test func unknownRoutesAndMethods() async {
         let harness = Harness()
         #expect(await harness.get("/v2/measure").status == 404)

@@ -158,6 +158,14 @@ struct GetmeasTests {
         #expect(statusOf(unknown) == 2554)
     }
 
+    @Test func preparedDataIsWhatGetmeasServes() async throws {
+        let harness = Harness()
+        harness.sim.prepareData(users: 10)
+        let token = try await harness.connect(index: 2).accessToken
+        let groups = try await harness.allGroups(token)
+        #expect(ids(groups) == harness.sim.dataset(index: 2).groups.filter { $0.category == 1 }.map { Int($0.id) })
+    }
+
     @Test func usersSeeTheirOwnData() async throws {
         let harness = Harness()
         let zero = try await harness.connect(index: 0)

@@ -52,7 +52,8 @@ public final class OAuthEndpoint: Sendable {
             return GatewayProblem.invalidParameterResponse("query", "malformed percent-encoding")
         }
         var redirectTo: String?
-        if let candidate = items.first(where: { $0.name == "redirect_to" })?.value, !candidate.isEmpty {
+        // An empty redirect_to is a malformed URL, not an omitted one.
+        if let candidate = items.first(where: { $0.name == "redirect_to" })?.value {
             switch redirects.check(candidate) {
             case .success(let url): redirectTo = url.description
             case .failure(let rejection): return GatewayProblem.invalidParameterResponse("redirect_to", rejection.detail)

@@ -1,3 +1,4 @@
+import HTTP1
 import WithingsAPI
 
 /// `category` of `GET /users/{id}/measures`.
@@ -18,12 +19,17 @@ public enum MeasureCategory: String, Sendable, Equatable {
 /// the parameter's name, so nothing a client sent is reflected back.
 public struct MeasuresQueryError: Error, Sendable, Equatable {
     public var parameter: String
+    /// Why, without the parameter's name: `GatewayProblem.invalidParameterResponse`
+    /// prefixes it ("types: has an empty entry").
     public var detail: String
 
     public init(parameter: String, detail: String) {
         self.parameter = parameter
         self.detail = detail
     }
+
+    /// The 400 `invalid-parameter` problem answer.
+    public var response: HTTPResponse { GatewayProblem.invalidParameterResponse(parameter, detail) }
 }
 
 /// The validated query of `GET /users/{user_id}/measures`.
@@ -65,7 +71,7 @@ public struct MeasuresQuery: Sendable, Equatable {
         var query = MeasuresQuery()
         for (name, value) in items where parameterNames.contains(name) {
             guard seen.insert(name).inserted else {
-                return .failure(MeasuresQueryError(parameter: name, detail: "`\(name)` is given more than once."))
+                return .failure(MeasuresQueryError(parameter: name, detail: "given more than once"))
             }
             let outcome: MeasuresQueryError?
             switch name {
@@ -78,17 +84,18 @@ public struct MeasuresQuery: Sendable, Equatable {
                     query.category = category
                     outcome = nil
                 } else {
-                    outcome = MeasuresQueryError(parameter: name, detail: "`category` must be `real` or `goal`.")
+                    outcome = MeasuresQueryError(parameter: name, detail: "must be `real` or `goal`")
                 }
             default:  // "cursor"
-                outcome = isPlausibleCursor(value)
-                    ? nil : MeasuresQueryError(parameter: name, detail: "`cursor` is not a cursor this gateway issued.")
+                outcome =
+                    isPlausibleCursor(value)
+                    ? nil : MeasuresQueryError(parameter: name, detail: "not a cursor this gateway issued")
                 query.cursor = value
             }
             if let outcome { return .failure(outcome) }
         }
         if let start = query.start, let end = query.end, end < start {
-            return .failure(MeasuresQueryError(parameter: "end", detail: "`end` is before `start`."))
+            return .failure(MeasuresQueryError(parameter: "end", detail: "is before `start`"))
         }
         return .success(query)
     }
@@ -105,9 +112,10 @@ public struct MeasuresQuery: Sendable, Equatable {
 
     /// A canonical text of everything but the cursor: equal for queries that
     /// ask the same thing however they were spelled (names or codes, time
-    /// formats, parameter order). For cache keys and for binding a cursor to its query.
+    /// formats, order of parameters or of types). For cache keys and for binding a cursor to its query.
     public var canonicalKey: String {
-        var key = "types=" + types.map(String.init).joined(separator: ",")
+        // Sorted: the answer does not depend on the order the types were listed in.
+        var key = "types=" + types.sorted().map(String.init).joined(separator: ",")
         key += "&start=" + (start.map(String.init) ?? "")
         key += "&end=" + (end.map(String.init) ?? "")
         key += "&updated_since=" + (updatedSince.map(String.init) ?? "")
@@ -124,20 +132,20 @@ public struct MeasuresQuery: Sendable, Equatable {
         var codes: [Int] = []
         for rawItem in value.split(separator: ",", omittingEmptySubsequences: false) {
             let item = rawItem.trimmingASCIISpaces().lowercasedASCII()
-            guard !item.isEmpty else { return failure("`types` has an empty entry.") }
+            guard !item.isEmpty else { return failure("has an empty entry") }
             let code: Int
             if item.utf8.allSatisfy({ $0 &- UInt8(ascii: "0") <= 9 }) {
                 guard item.utf8.count <= 6, let number = Int(item), number > 0 else {
-                    return failure("`types` has a code out of range.")
+                    return failure("has a code out of range (1–999999)")
                 }
                 code = number
             } else if let type = MeasureTypes.byName(item) {
                 code = type.code
             } else {
-                return failure("`types` has an unknown type name; use the names or codes of the measure type table.")
+                return failure("has an unknown type name; use the names or codes of the measure type table")
             }
             if !codes.contains(code) { codes.append(code) }
-            guard codes.count <= maxTypes else { return failure("`types` lists more than \(maxTypes) types.") }
+            guard codes.count <= maxTypes else { return failure("lists more than \(maxTypes) types") }
         }
         return .success(codes)
     }
@@ -154,8 +162,7 @@ public struct MeasuresQuery: Sendable, Equatable {
         return .failure(
             MeasuresQueryError(
                 parameter: name,
-                detail: "`\(name)` must be an RFC 3339 timestamp (2024-03-01T07:12:00Z) or Unix seconds, not before 1970."
-            ))
+                detail: "must be an RFC 3339 timestamp (2024-03-01T07:12:00Z) or Unix seconds, not before 1970"))
     }
 
     /// Cursors are base64url-ish tokens; anything else is refused before any crypto.

@@ -19,7 +19,7 @@ public enum MeasuresTranslation {
         writer.string(userID)
         writer.key(Keys.measureGroups)
         writer.beginArray()
-        for group in page.groups where filter.keepsDate(of: group) {
+        for group in page.groups where filter.keeps(group) {
             writeGroup(group, pageTimezone: page.timezone, filter: filter, scratch: &scratch, into: &writer)
         }
         writer.endArray()
@@ -46,7 +46,7 @@ public enum MeasuresTranslation {
         writeTimestamp(group.modified ?? group.created ?? group.date, scratch: &scratch, into: &writer)
         writeOptional(Keys.timezone, group.timezone ?? pageTimezone, into: &writer)
         writer.key(Keys.category)
-        writer.string(categoryName(group.category))
+        writer.string(filter.categoryName)
         writer.key(Keys.attribution)
         writer.string(Attribution.name(group.attrib))
         writeOptional(Keys.deviceID, group.deviceID, into: &writer)
@@ -64,8 +64,10 @@ public enum MeasuresTranslation {
             ExactDecimal.append(mantissa: measure.value, exponent: measure.unit, to: &scratch)
             writer.raw(scratch)
             writeOptional(Keys.unit, type.unit, into: &writer)
-            if MeasureTypes.segmentalCodes.contains(measure.type) {
-                writeOptional(Keys.position, measure.position.map(MeasurePositions.name), into: &writer)
+            // Only segmental measures carry a body part; absent when Withings gave none.
+            if MeasureTypes.segmentalCodes.contains(measure.type), let position = measure.position {
+                writer.key(Keys.position)
+                writer.string(MeasurePositions.name(position))
             }
             writer.endObject()
         }
@@ -106,26 +108,25 @@ public enum MeasuresTranslation {
         scratch.append(UInt8(ascii: "\""))
         writer.raw(scratch)
     }
-
-    static func categoryName(_ category: Int) -> String {
-        switch category {
-        case 1: return MeasureCategory.real.rawValue
-        case 2: return MeasureCategory.goal.rawValue
-        default: return "unknown_\(category)"
-        }
-    }
 }
 
-/// What the translation drops locally: measures of types not asked for, and
-/// (only with `updated_since`, where Withings was not sent the window)
-/// groups taken outside `start`…`end`.
+/// What the translation drops locally: groups of another category than the
+/// one asked for, measures of types not asked for, and (only with
+/// `updated_since`, where Withings was not sent the window) groups taken
+/// outside `start`…`end`. Withings filters the same way; this makes the
+/// answer exact whatever it sends.
 struct GroupFilter {
     private let types: [Int]
     private let start: Int64?
     private let end: Int64?
+    private let category: Int
+    /// The public name of the one category every kept group has.
+    let categoryName: String
 
     init(_ query: MeasuresQuery) {
         types = query.types
+        category = query.category.withingsCode
+        categoryName = query.category.rawValue
         let windowIsLocal = query.updatedSince != nil
         start = windowIsLocal ? query.start : nil
         end = windowIsLocal ? query.end : nil
@@ -138,7 +139,8 @@ struct GroupFilter {
         types.isEmpty || types.contains(measure.type)
     }
 
-    func keepsDate(of group: MeasureGroup) -> Bool {
+    func keeps(_ group: MeasureGroup) -> Bool {
+        guard group.category == category else { return false }
         if let start, group.date < start { return false }
         if let end, group.date > end { return false }
         return true

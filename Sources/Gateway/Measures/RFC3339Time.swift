@@ -21,26 +21,28 @@ public enum RFC3339Time {
         let days = floorDivide(clamped, 86_400)
         let secondOfDay = Int(clamped - days * 86_400)
         let (year, month, day) = civil(fromDays: days)
-        // Filled in place, then appended once: this runs twice per group.
-        var text: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                   UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0x30, 0x30, 0x30, 0x30, 0x2D, 0x30, 0x30, 0x2D, 0x30, 0x30,
-             0x54, 0x30, 0x30, 0x3A, 0x30, 0x30, 0x3A, 0x30, 0x30, 0x5A)  // 0000-00-00T00:00:00Z
-        withUnsafeMutableBytes(of: &text) { buffer in
+        // Filled in place on the stack, then appended once: this runs twice per group.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { text in
             func put(_ value: Int, at end: Int, digits: Int) {
                 var remaining = value
                 for index in stride(from: end, to: end - digits, by: -1) {
-                    buffer[index] = 0x30 + UInt8(remaining % 10)
+                    text[index] = UInt8(ascii: "0") &+ UInt8(remaining % 10)
                     remaining /= 10
                 }
             }
             put(Int(year), at: 3, digits: 4)
+            text[4] = UInt8(ascii: "-")
             put(month, at: 6, digits: 2)
+            text[7] = UInt8(ascii: "-")
             put(day, at: 9, digits: 2)
+            text[10] = UInt8(ascii: "T")
             put(secondOfDay / 3600, at: 12, digits: 2)
+            text[13] = UInt8(ascii: ":")
             put(secondOfDay / 60 % 60, at: 15, digits: 2)
+            text[16] = UInt8(ascii: ":")
             put(secondOfDay % 60, at: 18, digits: 2)
-            out.append(contentsOf: buffer)
+            text[19] = UInt8(ascii: "Z")
+            out.append(contentsOf: UnsafeBufferPointer(text))
         }
     }
 

@@ -1,4 +1,5 @@
 import HTTP1
+import HTTPServer
 
 /// Every problem the gateway itself answers with (DESIGN.md "Errors").
 /// Names are the last segment of the problem `type` URI and are listed in
@@ -51,6 +52,7 @@ public enum GatewayProblem {
         make(unauthorized, detail: detail).response(headers: ["WWW-Authenticate": "Bearer realm=\"withings-gateway\""])
     }
 
+    /// `detail` is "parameter: reason", so it always names the parameter.
     public static func invalidParameterResponse(_ parameter: String, _ reason: String) -> HTTPResponse {
         var problem = make(invalidParameter, detail: "\(parameter): \(reason)")
         problem.extra = [("parameter", parameter)]
