@@ -174,10 +174,11 @@ import Testing
     @Test func clientThatHalfClosesStillGetsItsAnswers() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
-            try await client.send("GET /echo/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /echo/2 HTTP/1.1\r\nHost: x\r\n\r\n")
+            var requests = ""
+            for index in 1...5 { requests += "GET /echo/\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }
+            try await client.send(requests)
             client.finishSending()
-            #expect(try await client.readResponse()?.text == "1")
-            #expect(try await client.readResponse()?.text == "2")
+            for index in 1...5 { #expect(try await client.readResponse()?.text == "\(index)") }
             #expect(try await client.readResponse() == nil)
         }
     }
