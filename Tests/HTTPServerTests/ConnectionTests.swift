@@ -183,6 +183,38 @@ import Testing
         }
     }
 
+    @Test func requestTrickledByteByByteIsServed() async throws {
+        try await withServer(routes: standardRoutes) { server in
+            let client = try TestClient(port: server.port)
+            for byte in Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc".utf8) {
+                try await client.send([byte])
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            #expect(try await client.readResponse()?.text == "abc")
+        }
+    }
+
+    @Test func manyConcurrentConnectionsAcrossLoopsAllGetTheirOwnAnswers() async throws {
+        try await withServer(routes: standardRoutes) { server in
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                for connection in 0..<40 {
+                    group.addTask {
+                        let client = try TestClient(port: server.port)
+                        for request in 0..<10 {
+                            let tag = "\(connection)-\(request)"
+                            try await client.send("GET /echo/\(tag) HTTP/1.1\r\nHost: x\r\n\r\n")
+                            guard try await client.readResponse()?.text == tag else { return false }
+                        }
+                        return true
+                    }
+                }
+                var allAnswered = true
+                for try await answered in group { allAnswered = allAnswered && answered }
+                #expect(allAnswered)
+            }
+        }
+    }
+
     @Test func handlersCanRunOnTheGlobalPoolToo() async throws {
         try await withServer(configure: { $0.runsHandlersOnLoop = false }, routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
