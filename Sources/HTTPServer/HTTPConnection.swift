@@ -185,7 +185,7 @@ final class HTTPConnection: IOHandler {
         let clientID = request.headers["x-request-id"]
         let requestID = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.generate()
         let inFlight = InFlight(
-            version: request.version, keepAlive: Self.keepAlive(request) && !draining && !peerClosed,
+            version: request.version, keepAlive: Self.keepAlive(request) && !draining,
             isHead: request.method == .head, acceptEncoding: request.headers["accept-encoding"],
             requestID: requestID)
 

@@ -123,6 +123,10 @@ final class Listener: IOHandler {
             isHead: false, date: state.date, into: &bytes)
         _ = bytes.withUnsafeBytes { try? Syscall.write(client, $0) }
         _ = shutdown(client, Int32(SHUT_WR))
+        // Unread input at close turns the FIN into an RST, which can destroy
+        // the 503 before the client reads it: drop what already arrived.
+        var discard = [UInt8](repeating: 0, count: 4096)
+        _ = discard.withUnsafeMutableBytes { try? Syscall.read(client, into: $0) }
         Syscall.close(client)
     }
 

@@ -13,8 +13,8 @@ final class TLSTestClient: @unchecked Sendable {
     private let socket: TestClient
     private let session: TLSSession
 
-    init(port: Int, caFile: String) throws {
-        socket = try TestClient(port: port)
+    init(port: Int, caFile: String, receiveBuffer: Int32? = nil) throws {
+        socket = try TestClient(port: port, receiveBuffer: receiveBuffer)
         session = try TLSSession(
             client: TLSClientContext(caFile: caFile, useSystemTrust: false), serverName: "localhost")
     }
@@ -66,6 +66,26 @@ final class TLSTestClient: @unchecked Sendable {
             #expect(answer.contains("\r\n\r\none"))
             #expect(answer.contains("\r\n\r\nhello"))
             #expect(answer.hasSuffix("\r\n\r\nthree"))
+        }
+    }
+
+    /// More ciphertext than the socket takes at once: the transport keeps
+    /// the records and finishes them on writable events.
+    @Test func largeAnswerOverHTTPSArrivesWhole() async throws {
+        let pki = try TestPKI.shared
+        let context = try TLSServerContext(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
+        let big = [UInt8](repeating: UInt8(ascii: "t"), count: 1024 * 1024)
+        try await withServer(configure: { $0.tls = context }, routes: { router in
+            router.add(.get, "/big") { _, _ in
+                HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: big)
+            }
+        }) { server in
+            let client = try TLSTestClient(port: server.port, caFile: pki.path("ca.pem"), receiveBuffer: 16 * 1024)
+            let answer = try await client.exchange("GET /big HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(answer.contains("Content-Length: \(big.count)\r\n"))
+            let body = answer.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
+            #expect(body.utf8.count == big.count)
         }
     }
 
