@@ -83,6 +83,17 @@ struct DemoAppTests {
         #expect(try await get("/users/\(first.userID)/measures").status == 401)
         #expect(try await get("/users/1/measures", key: demo.serviceKey).status == 404)
 
+        // Coalescing and the cache: 12 identical concurrent requests, one upstream call.
+        let before = demo.simulator.counters().calls("getmeas")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<12 {
+                group.addTask { try await get("/users/\(second.userID)/measures?types=fat_ratio", key: demo.serviceKey).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 12))
+        #expect(demo.simulator.counters().calls("getmeas") == before + 1)
+
         let metrics = String(decoding: try await get("/metrics").body, as: UTF8.self)
         #expect(metrics.contains(#"gateway_http_requests_total{route="/users/{user_id}/measures",status_class="2xx"}"#))
         #expect(metrics.contains(#"gateway_upstream_calls_total{outcome="ok"}"#))

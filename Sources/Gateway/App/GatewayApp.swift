@@ -4,9 +4,9 @@ import HTTPClient
 import HTTPServer
 import Logging
 import Reactor
+import Synchronization
 import TLS
 import TokenStore
-import Synchronization
 import WithingsAPI
 
 /// The gateway assembled from its configuration: the one place where
@@ -45,8 +45,7 @@ public final class GatewayApp: Sendable {
             throw ConfigurationError(variable: Variable.caFile, reason: "cannot be used for TLS: \(error)")
         }
         upstreamGroup = try EventLoopGroup(threads: 1, name: "upstream")
-        client = HTTPClient(group: upstreamGroup, configuration: clientConfiguration,
-                            logger: logger)
+        client = HTTPClient(group: upstreamGroup, configuration: clientConfiguration, logger: logger)
 
         let exposition = MetricsExposition()
         let metrics = GatewayMetrics(factory: exposition.factory)
