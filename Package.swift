@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "withings-sim",
             dependencies: [
-                "WithingsSim", "HTTPServer", "Reactor",
+                "WithingsSim", "HTTPServer", "Reactor", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -16,3 +16,13 @@ public func openTokenStore(url: String, secret: GatewaySecret) throws -> any Tok
     }
     throw TokenStoreError.invalidDatabaseURL("expected sqlite:PATH or postgres://user:password@host:port/database")
 }
+
+/// Closes a store `openTokenStore` returned once its queued work is done
+/// (the protocol itself has no shutdown: stores used only in tests need none).
+public func shutdownTokenStore(_ store: any TokenStore) async {
+    switch store {
+    case let sqlite as SQLiteTokenStore: await sqlite.shutdown()
+    case let postgres as PostgresTokenStore: await postgres.shutdown()
+    default: break
+    }
+}

@@ -19,6 +19,12 @@ enum PostgresValue {
 /// duration of each round trip.
 final class PostgresConnection {
     private var handle: OpaquePointer?
+    /// Server-side prepared statements of this session, by SQL text: each
+    /// statement is parsed and planned once per connection, not per call.
+    private var preparedNames: [String: String] = [:]
+    /// Set by libpq's notice callback (on this thread, inside a libpq call)
+    /// when the server announced the end of the session.
+    private let dying = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
 
     // Type OIDs from PostgreSQL's catalog (pg_type.dat); stable across versions.
     private static let int8OID: Oid = 20
@@ -41,15 +47,31 @@ final class PostgresConnection {
             PQfinish(connection)
             throw .postgres("connect to \(url.redactedDescription)", sqlState: "", message: message)
         }
+        // By default libpq prints server notices to stderr. Instead, only a
+        // FATAL one is noted: it is the farewell of a session the server is
+        // ending while idle (terminated, shutting down), which may arrive a
+        // moment before the socket closes.
+        dying.initialize(to: false)
+        PQsetNoticeReceiver(connection, { flag, notice in
+            guard let flag, let notice,
+                  let severity = PQresultErrorField(notice, Int32(UInt8(ascii: "V"))).map({ String(cString: $0) }),
+                  severity == "FATAL" || severity == "PANIC"
+            else { return }
+            flag.assumingMemoryBound(to: Bool.self).pointee = true
+        }, dying)
         handle = connection
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        dying.deallocate()
+    }
 
     /// Closes the connection; idempotent.
     func close() {
         if let handle { PQfinish(handle) }
         handle = nil
+        preparedNames.removeAll()
     }
 
     /// True when the connection is closed or libpq has seen it break.
@@ -58,12 +80,25 @@ final class PostgresConnection {
         return PQstatus(handle) != CONNECTION_OK
     }
 
-    /// Notices a connection the server has closed while it sat idle (restart,
-    /// `pg_terminate_backend`), without sending anything: libpq's socket is
-    /// non-blocking, so reading what is pending never waits.
+    /// True when no transaction is open: a job must not leave one behind.
+    var isOutsideTransaction: Bool {
+        guard let handle else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    /// Notices a connection the server has closed or is closing while it sat
+    /// idle (restart, `pg_terminate_backend`), without sending anything:
+    /// libpq's socket is non-blocking, so reading what is pending never waits.
     func probe() -> Bool {
         guard let handle else { return false }
-        return PQconsumeInput(handle) == 1 && PQstatus(handle) == CONNECTION_OK
+        // A terminated session first sends its FATAL message, then closes:
+        // the first read takes the message, a second one meets the end of
+        // the stream (libpq then marks the connection bad).
+        for _ in 0..<2 {
+            guard PQconsumeInput(handle) == 1 else { return false }
+            _ = PQisBusy(handle)  // parses what arrived: a FATAL notice sets `dying`
+        }
+        return PQstatus(handle) == CONNECTION_OK && !dying.pointee
     }
 
     /// Runs statements without parameters (schema migrations); several may
@@ -140,6 +175,7 @@ final class PostgresConnection {
             }
             ranges.append(start..<buffer.count)
         }
+        let name = try prepared(sql, types: types)
         let lengths = ranges.map { Int32($0?.count ?? 0) }
         let formats = [Int32](repeating: Self.binaryFormat, count: values.count)
         let result = buffer.withUnsafeBufferPointer { bytes in
@@ -152,7 +188,7 @@ final class PostgresConnection {
                     let base = bytes.baseAddress.map { $0 + range.lowerBound } ?? emptyValue
                     return UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
                 }
-                return PQexecParams(handle, sql, Int32(values.count), types, pointers, lengths, formats, Self.binaryFormat)
+                return PQexecPrepared(handle, name, Int32(values.count), pointers, lengths, formats, Self.binaryFormat)
             }
         }
         guard let result else {
@@ -165,6 +201,19 @@ final class PostgresConnection {
             throw error
         }
         return result
+    }
+
+    /// The name of `sql` prepared in this session, preparing it on first use.
+    /// Parameter types come from that first call; a NULL leaves its type to the server.
+    private func prepared(_ sql: String, types: [Oid]) throws(TokenStoreError) -> String {
+        if let name = preparedNames[sql] { return name }
+        let handle = try open()
+        let name = "cgw_\(preparedNames.count + 1)"
+        let result = PQprepare(handle, name, sql, Int32(types.count), types)
+        defer { PQclear(result) }
+        try check(result, sql: sql)
+        preparedNames[sql] = name
+        return name
     }
 
     private func check(_ result: OpaquePointer?, sql: String) throws(TokenStoreError) {

@@ -206,9 +206,10 @@ public final class PostgresTokenStore: TokenStore {
 
     /// Runs raw SQL on a database thread (tests use it to inspect or damage rows).
     func withConnection<T: Sendable>(
+        retry: PostgresWorkers.Retry = .never,
         _ body: @escaping @Sendable (PostgresConnection) throws(TokenStoreError) -> T
     ) async throws(TokenStoreError) -> T {
-        try await workers.run(body)
+        try await workers.run(retry: retry, body)
     }
 
     private static func key(from row: PostgresRow) throws(TokenStoreError) -> APIKey {

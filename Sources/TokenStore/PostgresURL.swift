@@ -79,10 +79,18 @@ struct PostgresURL: Sendable, Equatable {
             }
             try add(keyword, Self.decode(pair[pair.index(after: equals)...], part: "value of \(keyword)"))
         }
-        // Visible in pg_stat_activity; a bounded connect so a dead host fails start-up.
-        if self["application_name"] == nil { try add("application_name", "withings-gateway") }
-        if self["connect_timeout"] == nil { try add("connect_timeout", "10") }
+        // Visible in pg_stat_activity; a bounded connect so a dead host fails
+        // start-up; keepalives and a send timeout so a database host that
+        // vanishes without a reset frees a blocked store thread within about
+        // a minute instead of the system default of hours.
+        for (keyword, value) in Self.defaults where self[keyword] == nil { try add(keyword, value) }
     }
+
+    static let defaults: [(keyword: String, value: String)] = [
+        ("application_name", "withings-gateway"), ("connect_timeout", "10"),
+        ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "60000"),
+    ]
 
     private mutating func add(_ keyword: String, _ value: String) throws(TokenStoreError) {
         guard self[keyword] == nil else { throw .invalidDatabaseURL("\(keyword) is given twice") }

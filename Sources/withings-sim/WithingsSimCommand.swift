@@ -3,6 +3,7 @@ import Foundation
 import HTTPServer
 import Logging
 import Reactor
+import TLS
 import WithingsSim
 
 /// The standalone Withings simulator: the same library `withings-gateway
@@ -116,15 +117,18 @@ struct WithingsSimCommand: AsyncParsableCommand {
 extension WithingsSimCommand {
     /// Serves until SIGTERM or SIGINT; the ready line goes to stdout, logs to stderr.
     private func serve(_ simulatorConfiguration: SimulatorConfiguration) async throws {
-        if tlsCert != nil {
-            // The project's HTTPServer has no TLS listener yet.
-            throw ValidationError("--tls-cert: HTTPS is not supported by this build's HTTP server yet")
-        }
         guard let address = ListenAddress(listen) else { throw ValidationError("--listen: expected HOST:PORT") }
         var serverConfiguration = HTTPServerConfiguration()
         serverConfiguration.host = address.host
         serverConfiguration.port = address.port
         serverConfiguration.threads = threads
+        if let tlsCert, let tlsKey {
+            do {
+                serverConfiguration.tls = try TLSServerContext(certificateFile: tlsCert, privateKeyFile: tlsKey)
+            } catch {
+                throw ValidationError("--tls-cert/--tls-key: \(error)")
+            }
+        }
         let simulator = WithingsSimulator(configuration: simulatorConfiguration)
         // "Ready" should mean fast: build the histories a test or benchmark will hit first.
         simulator.prepareData(users: 64)

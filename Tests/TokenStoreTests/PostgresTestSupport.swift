@@ -1,0 +1,97 @@
+import Crypto
+import Glibc
+import Testing
+@testable import TokenStore
+
+/// The database the PostgreSQL tests use: `GATEWAY_TEST_POSTGRES_URL`, which
+/// `scripts/with-postgres` sets. Without it those tests are skipped.
+enum PostgresTestDatabase {
+    static let url: String? = getenv("GATEWAY_TEST_POSTGRES_URL").map { String(cString: $0) }.flatMap {
+        $0.isEmpty ? nil : $0
+    }
+    static var isAvailable: Bool { url != nil }
+    static let skipReason: Comment = "GATEWAY_TEST_POSTGRES_URL is not set: run them under ./scripts/with-postgres"
+}
+
+/// A schema of its own for one test, selected through the connection's
+/// search_path, so tests running in parallel share the database but no
+/// tables. Dropped (with its tables) on deinit.
+final class PostgresTestSchema: Sendable {
+    let name: String
+    /// The database URL with this schema (and an application name naming it,
+    /// to find the store's sessions in pg_stat_activity).
+    let url: String
+    private let baseURL: String
+
+    init() throws {
+        baseURL = try #require(PostgresTestDatabase.url)
+        // Hex only: safe to write into SQL as an identifier.
+        name = "test_\(Fixtures.randomHex())"
+        url = baseURL + (baseURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)&application_name=\(name)"
+        let admin = try PostgresConnection(PostgresURL(baseURL))
+        defer { admin.close() }
+        try admin.execute("CREATE SCHEMA \(name)")
+    }
+
+    deinit {
+        guard let admin = try? PostgresConnection(PostgresURL(baseURL)) else { return }
+        try? admin.execute("DROP SCHEMA \(name) CASCADE")
+        admin.close()
+    }
+
+    func openStore(secret: GatewaySecret? = nil, clock: ManualClock? = nil, connections: Int = 2) throws -> PostgresTokenStore {
+        let clock = clock ?? ManualClock()
+        return try PostgresTokenStore(url: url, secret: secret ?? Fixtures.secret(), connections: connections,
+                                      now: { clock.now() })
+    }
+
+    /// A separate session on the same schema, for inspecting and damaging
+    /// rows or terminating the store's sessions.
+    func adminConnection() throws -> PostgresConnection {
+        try PostgresConnection(PostgresURL(baseURL + (baseURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)"))
+    }
+
+    /// Terminates every server session of the stores opened on this schema,
+    /// as a database restart or an administrator would, and waits (up to
+    /// 10 s) until they are gone. Returns how many there were.
+    func terminateStoreSessions() async throws -> Int {
+        let name = self.name
+        let admin = try adminConnection()
+        defer { admin.close() }
+        let sessions = "FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()"
+        let terminated = try admin.query("SELECT pg_terminate_backend(pid) \(sessions)", [.text(name)]) { _ in () }.count
+        for _ in 0..<1000 {
+            let left = try admin.query("SELECT pid \(sessions)", [.text(name)]) { _ in () }.count
+            if left == 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return terminated
+    }
+}
+
+/// Runs blocking work (libpq connects, migrations) on a thread of its own,
+/// keeping it off the two threads of the shared concurrency pool.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+        let box = ThreadEntry { continuation.resume(returning: Result { try body() }) }
+        let context = Unmanaged.passRetained(box).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<ThreadEntry>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, context)
+        if created == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<ThreadEntry>.fromOpaque(context).release()
+            continuation.resume(returning: .failure(TokenStoreError.system("pthread_create", errno: created, subject: "a test thread")))
+        }
+    }
+    return try result.get()
+}
+
+private final class ThreadEntry: Sendable {
+    let body: @Sendable () -> Void
+    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
