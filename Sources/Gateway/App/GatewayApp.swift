@@ -52,7 +52,9 @@ public final class GatewayApp: Sendable {
         let timeoutSeconds = Int(configuration.upstreamTimeout.components.seconds)
         let budget = UpstreamBudget(limitPerMinute: configuration.rateLimitPerMinute)
         let keys = KeyAuthenticator(store: store)
-        let cache = ResponseCache<MeasuresEndpoint.Page>(ttl: .seconds(configuration.cacheTTLSeconds))
+        // 64 MiB of translated pages at most: a page of every type can weigh ~350 KB.
+        let cache = ResponseCache<MeasuresEndpoint.Page>(
+            ttl: .seconds(configuration.cacheTTLSeconds), maxCost: 64 << 20, cost: { $0.body.count + $0.etag.utf8.count })
         let states = OAuthStateCodec(secret: secret)
         let redirects = RedirectPolicy(allowed: configuration.allowedRedirects)
         let redirectURI = configuration.redirectURI.description
