@@ -703,7 +703,7 @@ components:
         unit:
           type: [string, 'null']
           description: SI unit, `null` where the value has none (scores, result codes).
-          enum: [kg, m, '%', mmHg, bpm, °C, m/s, ml/min/kg, ms, years, kcal/day, µS, null]
+          enum: [kg, m, '%', mmHg, bpm, °C, m/s, mg/dL, ml/min/kg, ms, years, kcal/day, µS, null]
         position:
           type: string
           description: Body part of a segmental measure (codes 173–175), snake_case.
@@ -730,6 +730,7 @@ components:
             - hydration
             - bone_mass
             - pulse_wave_velocity
+            - glucose
             - vo2_max
             - afib_ecg
             - qrs_interval
