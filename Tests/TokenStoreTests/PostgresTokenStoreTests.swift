@@ -231,6 +231,25 @@ struct PostgresTokenStoreTests {
         #expect(try await replicaA.acquireRefreshLease(userID: "u", owner: "A", ttl: 30))
     }
 
+    @Test func leasesExpireByTheDatabaseClockUnlessAClockIsInjected() async throws {
+        // No clock injected: both replicas judge expiry by the server's time.
+        let replicaA = try PostgresTokenStore(url: schema.url, secret: Fixtures.secret())
+        let replicaB = try PostgresTokenStore(url: schema.url, secret: Fixtures.secret())
+        #expect(try await replicaA.acquireRefreshLease(userID: "u", owner: "A", ttl: 3600))
+        #expect(try await replicaB.acquireRefreshLease(userID: "u", owner: "B", ttl: 3600) == false)
+        let remaining = try await replicaA.withConnection { connection throws(TokenStoreError) in
+            try connection.query(
+                "SELECT expires_at - extract(epoch FROM now())::bigint FROM refresh_leases WHERE user_id = 'u'"
+            ) { row throws(TokenStoreError) in try row.integer(0) }
+        }
+        #expect(remaining.count == 1)
+        #expect((3590...3600).contains(remaining.first ?? 0))
+        // A lease of no length is expired for the next statement already.
+        #expect(try await replicaA.acquireRefreshLease(userID: "v", owner: "A", ttl: 0))
+        #expect(try await replicaB.acquireRefreshLease(userID: "v", owner: "B", ttl: 3600))
+        #expect(try await replicaA.acquireRefreshLease(userID: "v", owner: "A", ttl: 3600) == false)
+    }
+
     @Test func thirtyConcurrentLeaseAttemptsAcrossTwoReplicasHaveExactlyOneWinner() async throws {
         let replicas = [try schema.openStore(connections: 3), try schema.openStore(connections: 3)]
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
