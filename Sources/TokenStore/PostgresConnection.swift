@@ -60,6 +60,11 @@ final class PostgresConnection {
             flag.assumingMemoryBound(to: Bool.self).pointee = true
         }, dying)
         handle = connection
+        // "Durable when save returns": a server or role configured with
+        // synchronous_commit=off would acknowledge commits before they reach
+        // disk. Stronger settings (remote_write, remote_apply) are kept.
+        let commitMode = try query("SELECT current_setting('synchronous_commit')") { $0.text(0) }.first
+        if commitMode == "off" { try execute("SET synchronous_commit = on") }
     }
 
     deinit {

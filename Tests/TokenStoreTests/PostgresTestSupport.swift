@@ -27,10 +27,21 @@ final class PostgresTestSchema: Sendable {
         baseURL = try #require(PostgresTestDatabase.url)
         // Hex only: safe to write into SQL as an identifier.
         name = "test_\(Fixtures.randomHex())"
-        url = baseURL + (baseURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)&application_name=\(name)"
+        url = Self.url(base: baseURL, schema: name, serverOptions: "")
         let admin = try PostgresConnection(PostgresURL(baseURL))
         defer { admin.close() }
         try admin.execute("CREATE SCHEMA \(name)")
+    }
+
+    /// The base URL selecting `schema`, plus percent-encoded `-c name=value` server options.
+    private static func url(base: String, schema: String, serverOptions: String) -> String {
+        base + (base.contains("?") ? "&" : "?") + "options=\(serverOptions)-csearch_path%3D\(schema)&application_name=\(schema)"
+    }
+
+    /// This schema's URL with extra server settings, e.g. `["synchronous_commit": "off"]`.
+    func url(withServerSettings settings: [String: String]) -> String {
+        let options = settings.map { "-c\($0.key)%3D\($0.value)%20" }.joined()
+        return Self.url(base: baseURL, schema: name, serverOptions: options)
     }
 
     deinit {

@@ -397,6 +397,16 @@ struct PostgresTokenStoreTests {
         #expect(leftOpen.isEmpty)
     }
 
+    @Test func commitsAreDurableEvenWhereTheServerDefaultIsAsynchronous() async throws {
+        // The same schema, with synchronous_commit=off as a server default would set it.
+        let url = schema.url(withServerSettings: ["synchronous_commit": "off"])
+        let store = try PostgresTokenStore(url: url, secret: Fixtures.secret(), connections: 1)
+        let mode = try await store.withConnection { connection throws(TokenStoreError) in
+            try connection.query("SELECT current_setting('synchronous_commit')") { $0.text(0) }
+        }
+        #expect(mode == ["on"])
+    }
+
     @Test func aWrongPasswordFailsWithoutQuotingIt() throws {
         let base = try #require(PostgresTestDatabase.url)
         let parsed = try PostgresURL(base)
