@@ -397,14 +397,26 @@ struct PostgresTokenStoreTests {
         #expect(leftOpen.isEmpty)
     }
 
-    @Test func commitsAreDurableEvenWhereTheServerDefaultIsAsynchronous() async throws {
-        // The same schema, with synchronous_commit=off as a server default would set it.
-        let url = schema.url(withServerSettings: ["synchronous_commit": "off"])
+    @Test(arguments: [
+        // Server defaults the store strengthens...
+        ([:], ["on", "10s", "1min"]),
+        (["synchronous_commit": "off", "lock_timeout": "0"], ["on", "10s", "1min"]),
+        // ...and stricter ones it keeps.
+        (["synchronous_commit": "remote_apply", "lock_timeout": "2s", "idle_in_transaction_session_timeout": "5s"],
+         ["remote_apply", "2s", "5s"]),
+    ] as [([String: String], [String])])
+    func sessionsCommitDurablyAndBoundTheirLockWaits(serverSettings: [String: String], expected: [String]) async throws {
+        let url = schema.url(withServerSettings: serverSettings)
         let store = try PostgresTokenStore(url: url, secret: Fixtures.secret(), connections: 1)
-        let mode = try await store.withConnection { connection throws(TokenStoreError) in
-            try connection.query("SELECT current_setting('synchronous_commit')") { $0.text(0) }
+        let settings = try await store.withConnection { connection throws(TokenStoreError) in
+            try connection.query(
+                """
+                SELECT current_setting('synchronous_commit'), current_setting('lock_timeout'),
+                    current_setting('idle_in_transaction_session_timeout')
+                """
+            ) { row in [row.text(0), row.text(1), row.text(2)] }
         }
-        #expect(mode == ["on"])
+        #expect(settings == [expected])
     }
 
     @Test func aWrongPasswordFailsWithoutQuotingIt() throws {
