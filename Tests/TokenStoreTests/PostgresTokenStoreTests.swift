@@ -419,6 +419,32 @@ struct PostgresTokenStoreTests {
         #expect(settings == [expected])
     }
 
+    @Test(.enabled(if: PostgresTestDatabaseOfItsOwn.isPossible, "the test role may not create databases"))
+    func aDatabaseThatGoesDownFailsJobsClearlyAndTheStoreRecoversWhenItIsBack() async throws {
+        let database = try PostgresTestDatabaseOfItsOwn()
+        let store = try PostgresTokenStore(url: database.url, secret: Fixtures.secret(), connections: 2)
+        let tokens = Fixtures.tokens(user: "1")
+        try await store.save(tokens)
+
+        try await database.goDown()
+        for _ in 0..<3 {
+            do {
+                _ = try await store.tokens(for: "1")
+                Issue.record("read from a database that refuses connections")
+            } catch {
+                #expect("\(error)".contains("connect to postgres://"))
+                #expect(!"\(error)".contains(try #require(PostgresURL(database.url)["password"])))
+            }
+        }
+        await #expect(throws: TokenStoreError.self) { try await store.save(Fixtures.tokens(user: "2")) }
+
+        try database.comeBack()
+        #expect(try await store.tokens(for: "1") == tokens)
+        try await store.save(Fixtures.tokens(user: "2"))
+        #expect(try await store.users().map(\.userID) == ["1", "2"])
+        await store.shutdown()
+    }
+
     @Test func aWrongPasswordFailsWithoutQuotingIt() throws {
         let base = try #require(PostgresTestDatabase.url)
         let parsed = try PostgresURL(base)
