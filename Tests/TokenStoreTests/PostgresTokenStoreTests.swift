@@ -439,6 +439,8 @@ struct PostgresTokenStoreTests {
         await #expect(throws: TokenStoreError.self) { try await store.save(Fixtures.tokens(user: "2")) }
 
         try database.comeBack()
+        // After a failed connect a session fails fast for a moment before it tries again.
+        try await Task.sleep(for: PostgresSession.reconnectPause + .milliseconds(100))
         #expect(try await store.tokens(for: "1") == tokens)
         try await store.save(Fixtures.tokens(user: "2"))
         #expect(try await store.users().map(\.userID) == ["1", "2"])
