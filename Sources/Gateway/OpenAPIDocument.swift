@@ -79,7 +79,8 @@ paths:
           description: |
             Where to send the browser after the callback, with the new user-scoped key in the URL
             fragment. Must match an entry of `GATEWAY_ALLOWED_REDIRECTS` (same scheme, host and port,
-            and a path within the entry's path) and carry no fragment.
+            and a path within the entry's path) and carry no fragment; anything else, even a well-formed
+            URL, is answered `400` (which URLs pass depends on the deployment).
           schema:
             type: string
             format: uri
@@ -255,7 +256,7 @@ paths:
             default: real
         - name: cursor
           in: query
-          description: The `next_cursor` of the previous page, with the same other parameters.
+          description: The `next_cursor` of the previous page, with the same other parameters. Only cursors this gateway issued for the same user and query are accepted (else `400`).
           schema:
             type: string
             maxLength: 64
@@ -702,7 +703,7 @@ components:
         unit:
           type: [string, 'null']
           description: SI unit, `null` where the value has none (scores, result codes).
-          enum: [kg, m, '%', mmHg, bpm, °C, m/s, ml/min/kg, ms, years, kcal/day, µS, null]
+          enum: [kg, m, '%', mmHg, bpm, °C, m/s, mg/dL, ml/min/kg, ms, years, kcal/day, µS, null]
         position:
           type: string
           description: Body part of a segmental measure (codes 173–175), snake_case.
@@ -729,6 +730,7 @@ components:
             - hydration
             - bone_mass
             - pulse_wave_velocity
+            - glucose
             - vo2_max
             - afib_ecg
             - qrs_interval

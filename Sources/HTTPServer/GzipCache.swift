@@ -31,3 +31,32 @@ struct GzipCache {
         return compressed
     }
 }
+
+/// `ContentNegotiation`'s answers for the last header values seen on this
+/// loop: clients and routes repeat the same few values, and parsing them
+/// on every request would allocate.
+struct NegotiationCache {
+    private var lastContentType: String?
+    private var lastCompressible = false
+    private var lastAcceptEncoding: String?
+    private var lastCoding = ContentCoding.identity
+
+    mutating func isCompressible(contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        if contentType != lastContentType {
+            lastContentType = contentType
+            lastCompressible = ContentNegotiation.shouldCompress(
+                contentType: contentType, bodyCount: ContentNegotiation.minimumCompressibleBytes, isHead: false)
+        }
+        return lastCompressible
+    }
+
+    mutating func coding(acceptEncoding: String?) -> ContentCoding {
+        guard let acceptEncoding else { return .identity }
+        if acceptEncoding != lastAcceptEncoding {
+            lastAcceptEncoding = acceptEncoding
+            lastCoding = ContentNegotiation.preferredCoding(acceptEncoding: acceptEncoding)
+        }
+        return lastCoding
+    }
+}

@@ -162,7 +162,7 @@ final class HTTPConnection: IOHandler {
     private static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
     /// What the response to the request in flight needs to know.
-    private struct InFlight: Sendable {
+    fileprivate struct InFlight: Sendable {
         var version: HTTPVersion
         var keepAlive: Bool
         var isHead: Bool
@@ -213,18 +213,18 @@ final class HTTPConnection: IOHandler {
         if configuration.runsHandlersOnLoop {
             Task(executorPreference: state.loop) {
                 let response = await handler(request, context)
-                bound.run { $0.finish(response, inFlight) }
+                bound.deliver(response, inFlight)
             }
         } else {
             Task {
                 let response = await handler(request, context)
-                bound.run { $0.finish(response, inFlight) }
+                bound.deliver(response, inFlight)
             }
         }
     }
 
     /// The handler's answer: finish it, send it, go on with the next request.
-    private func finish(_ handlerResponse: HTTPResponse, _ request: InFlight) {
+    fileprivate func finish(_ handlerResponse: HTTPResponse, _ request: InFlight) {
         guard phase == .handling else { return }  // closed meanwhile
         phase = .reading
         var response = handlerResponse
@@ -259,14 +259,21 @@ final class HTTPConnection: IOHandler {
     /// cache never serves one coding to a client that asked for the other.
     private func compress(_ response: inout HTTPResponse, _ request: InFlight) {
         guard !response.headers.contains("content-encoding"),
-            ContentNegotiation.shouldCompress(
-                contentType: response.headers["content-type"], bodyCount: response.body.count, isHead: false)
+            response.body.count >= ContentNegotiation.minimumCompressibleBytes,
+            state.negotiation.isCompressible(contentType: response.headers["content-type"])
         else { return }
-        let vary = response.headers.values(for: "vary").joined(separator: ",").lowercased()
-        if !vary.contains("accept-encoding") && !vary.contains("*") { response.headers.add("Vary", "Accept-Encoding") }
-        guard ContentNegotiation.preferredCoding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
+        if !Self.variesOnAcceptEncoding(response.headers) { response.headers.add("Vary", "Accept-Encoding") }
+        guard state.negotiation.coding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
         response.body = state.gzipCache.compress(response.body)
         response.headers.add("Content-Encoding", "gzip")
+    }
+
+    private static func variesOnAcceptEncoding(_ headers: HTTPHeaders) -> Bool {
+        for field in headers where HTTPHeaders.namesEqual(field.name, "vary") {
+            let value = field.value.lowercased()
+            if value.contains("accept-encoding") || value.contains("*") { return true }
+        }
+        return false
     }
 
     /// Answers a request the server refuses (malformed, timed out) and closes.
@@ -439,6 +446,18 @@ final class HTTPConnection: IOHandler {
         state.remove(self)
         transport.close(reset: reset)
         output = []
+    }
+}
+
+extension LoopBound where Value == HTTPConnection {
+    /// Hands the answer back on the loop; directly when the task ran there
+    /// (no closure to allocate).
+    fileprivate func deliver(_ response: HTTPResponse, _ inFlight: HTTPConnection.InFlight) {
+        if loop.inEventLoop {
+            onLoop.finish(response, inFlight)
+        } else {
+            run { $0.finish(response, inFlight) }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ import Reactor
 /// Everything a server keeps per event loop, touched only on that loop's
 /// thread: its connections, the shared read and write scratch buffers
 /// (so an idle connection owns no buffer), the cached Date header, the
-/// request-id generator and the gzip cache.
+/// request-id generator and the gzip and negotiation caches.
 final class LoopState {
     let loop: EventLoop
     let core: ServerCore
@@ -21,6 +21,7 @@ final class LoopState {
     var scratch: [UInt8] = []
     var requestIDs = RequestIDGenerator()
     var gzipCache = GzipCache()
+    var negotiation = NegotiationCache()
     private var dateSecond: Int = -1
     private var dateText = ""
 

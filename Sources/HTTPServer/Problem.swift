@@ -50,7 +50,7 @@ public struct Problem: Sendable {
 }
 
 extension Problem {
-    static func notFound(path: String) -> Problem {
+    static var notFound: Problem {
         Problem(name: "not-found", status: 404, title: "Not Found", detail: "No route matches this path.")
     }
 

@@ -11,7 +11,7 @@ public struct RequestContext: Sendable {
     public var routeTemplate: String
     /// The peer as "host:port".
     public var remoteAddress: String
-    /// Carries `request_id` metadata.
+    /// Carries `request_id` metadata (added to each line as it is logged).
     public var logger: Logger
 
     public init(
@@ -23,7 +23,7 @@ public struct RequestContext: Sendable {
         self.routeTemplate = routeTemplate
         self.remoteAddress = remoteAddress
         self.logger = logger
-        self.logger[metadataKey: "request_id"] = .string(requestID)
+        self.logger.handler = RequestLogHandler(base: logger.handler, requestID: requestID)
     }
 }
 

@@ -38,7 +38,7 @@ final class ServerCore: Sendable {
         case .found(let handler, _, _):
             return await handler(request, context)
         case .notFound:
-            return Problem.notFound(path: request.path).response()
+            return Problem.notFound.response()
         case .methodNotAllowed(_, let allowed):
             return Problem.methodNotAllowed(request.method).response(headers: ["Allow": allowed])
         case .badParameter:

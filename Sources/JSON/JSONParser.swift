@@ -23,21 +23,40 @@ public enum JSONParser {
     public static func parse(_ text: String, maxDepth: Int = 64) throws(JSONError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }
+
+    /// Pull-parses a document without building a tree: `body` gets a reader
+    /// positioned at the top-level value. Whatever `body` leaves unread is
+    /// still checked (the whole document must be valid JSON), and the same
+    /// strictness and depth limit as `parse` apply. The reader must not
+    /// escape `body`.
+    public static func read<T>(
+        _ bytes: [UInt8], maxDepth: Int = 64, _ body: (inout JSONReader) throws(JSONError) -> T
+    ) throws(JSONError) -> T {
+        let result: Result<T, JSONError> = bytes.withUnsafeBufferPointer { buffer in
+            var reader = JSONReader(JSONScanner(buffer, maxDepth: maxDepth))
+            do throws(JSONError) {
+                return .success(try reader.readDocument(body))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
 }
 
 /// The cursor over one document. Recursion depth is bounded by `maxDepth`.
 struct JSONScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
-    private var index = 0
-    private let maxDepth: Int
+    private(set) var index = 0
+    let maxDepth: Int
     /// The last key seen at each (depth, member position): input range and text.
     /// Arrays of similar objects repeat their keys in the same order, so a
     /// byte comparison usually replaces building a new String.
     private var keyStarts: [Int]
     private var keyCounts: [Int]
     private var keyTexts: [String]
-    private static let keyCacheDepths = 8
-    private static let keyCachePositions = 16
+    static let keyCacheDepths = 8
+    static let keyCachePositions = 16
     private static let keyCacheSlots = keyCacheDepths * keyCachePositions
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
@@ -47,6 +66,18 @@ struct JSONScanner {
         keyCounts = Array(repeating: -1, count: Self.keyCacheSlots)
         keyTexts = Array(repeating: "", count: Self.keyCacheSlots)
     }
+
+    /// Steps over a `:` or `,` and the whitespace around it (reader support).
+    mutating func consume(_ byte: UInt8) throws(JSONError) {
+        skipWhitespace()
+        guard try peek() == byte else { throw JSONError(.unexpectedCharacter, at: index) }
+        index += 1
+        skipWhitespace()
+    }
+
+    mutating func advance() { index += 1 }
+
+    var byteCount: Int { bytes.count }
 
     mutating func parseDocument() throws(JSONError) -> JSONValue {
         skipWhitespace()
@@ -58,7 +89,7 @@ struct JSONScanner {
 
     // MARK: - Values
 
-    private mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(JSONError) -> JSONValue {
         guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
@@ -210,7 +241,7 @@ struct JSONScanner {
 
     /// Parses a string starting at its opening quote. The common case (ASCII,
     /// no escapes) becomes a `String` straight from the input bytes.
-    private mutating func parseString() throws(JSONError) -> String {
+    mutating func parseString() throws(JSONError) -> String {
         index += 1  // opening quote
         let start = index
         while index < bytes.count {
@@ -230,8 +261,16 @@ struct JSONScanner {
 
     /// `parseString` for an object key, reusing the text of the key last seen
     /// at the same member position when the bytes are identical.
-    private mutating func parseKey(slot: Int) throws(JSONError) -> String {
+    mutating func parseKey(slot: Int) throws(JSONError) -> String {
         let start = index + 1
+        // Hit: the cached key's bytes (plain ASCII, checked when cached) followed by the closing quote.
+        let cachedCount = keyCounts[slot]
+        if cachedCount >= 0, start + cachedCount < bytes.count, bytes[start + cachedCount] == UInt8(ascii: "\""),
+            equalBytes(start, keyStarts[slot], cachedCount)
+        {
+            index = start + cachedCount + 1
+            return keyTexts[slot]
+        }
         var end = start
         while end < bytes.count {
             let byte = bytes[end]
@@ -240,14 +279,9 @@ struct JSONScanner {
             end += 1
         }
         guard end < bytes.count else { return try parseString() }
-        let count = end - start
-        if keyCounts[slot] == count, equalBytes(start, keyStarts[slot], count) {
-            index = end + 1
-            return keyTexts[slot]
-        }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         keyStarts[slot] = start
-        keyCounts[slot] = count
+        keyCounts[slot] = end - start
         keyTexts[slot] = text
         index = end + 1
         return text
@@ -368,13 +402,13 @@ struct JSONScanner {
     // MARK: - Helpers
 
     @inline(__always)
-    private func peek() throws(JSONError) -> UInt8 {
+    func peek() throws(JSONError) -> UInt8 {
         guard index < bytes.count else { throw JSONError(.unexpectedEnd, at: index) }
         return bytes[index]
     }
 
     @inline(__always)
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): index += 1

@@ -8,12 +8,12 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database"), help: "sqlite:PATH (default: $GATEWAY_DATABASE or sqlite:gateway.sqlite)")
     var database: String?
 
-    func withStore<T>(_ body: (SQLiteTokenStore) async throws -> T) async throws -> T {
+    func withStore<T>(_ body: (any ClosableTokenStore) async throws -> T) async throws -> T {
         var overrides: [String: String] = [:]
         if let database { overrides[Variable.database] = database }
         let configuration = loadConfiguration(overrides: overrides, requiring: .secret)
         guard let secret = configuration.secret else { throw ExitCode(78) }
-        let store: SQLiteTokenStore
+        let store: any ClosableTokenStore
         do {
             store = try GatewayDatabase.open(configuration.database, secret: secret)
         } catch {

@@ -6,7 +6,7 @@ import TokenStore
 
 struct AdministrationTests {
     /// A fresh database in its own temporary directory.
-    static func withStore(_ body: (SQLiteTokenStore) async throws -> Void) async throws {
+    static func withStore(_ body: (any ClosableTokenStore) async throws -> Void) async throws {
         var template = Array("/tmp/gateway-admin-XXXXXX".utf8CString)
         let made = template.withUnsafeMutableBufferPointer { buffer in
             buffer.baseAddress.flatMap { mkdtemp($0) }.map { String(cString: $0) }
@@ -60,24 +60,17 @@ struct AdministrationTests {
         }
     }
 
-    @Test func postgresIsReportedAsNotSupported() throws {
+    @Test func unreachablePostgresFailsWithoutShowingThePassword() throws {
         let secret = try GatewaySecret(hex: String(repeating: "5a", count: 32))
-        let location = DatabaseLocation.postgres(PostgresLocation(user: "u", password: "hunter2", host: "db", port: 5432,
-                                                                  database: "gw"))
+        // Port 1 on loopback: nothing listens, the connection is refused at once.
+        let url = "postgres://u:hunter2@127.0.0.1:1/gw"
+        let location = DatabaseLocation.postgres(PostgresLocation(url: url, user: "u", password: "hunter2",
+                                                                  host: "127.0.0.1", port: 1, database: "gw"))
         do {
             _ = try GatewayDatabase.open(location, secret: secret)
-            Issue.record("opened a postgres database")
-        } catch let error as ConfigurationError {
-            #expect(error.variable == "GATEWAY_DATABASE")
-            #expect(!error.description.contains("hunter2"))
+            Issue.record("opened a database on a closed port")
+        } catch {
+            #expect(!"\(error)".contains("hunter2"))
         }
-    }
-
-    @Test(arguments: [
-        (Int64(0), "1970-01-01T00:00:00Z"), (1_709_277_120, "2024-03-01T07:12:00Z"), (951_782_400, "2000-02-29T00:00:00Z"),
-        (-1, "1969-12-31T23:59:59Z"), (4_102_444_799, "2099-12-31T23:59:59Z"),
-    ])
-    func timestamps(epoch: Int64, text: String) {
-        #expect(Timestamp.rfc3339(epoch) == text)
     }
 }

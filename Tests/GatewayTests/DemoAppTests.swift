@@ -10,7 +10,8 @@ import Testing
 struct DemoAppTests {
     @Test func demoServesEveryRouteOverLoopback() async throws {
         let capture = LogCapture()
-        let demo = try await Demo.start(overrides: ["GATEWAY_LISTEN": "127.0.0.1:0", "GATEWAY_THREADS": "1"],
+        let demo = try await Demo.start(overrides: ["GATEWAY_LISTEN": "127.0.0.1:0", "GATEWAY_THREADS": "1",
+                                                    "GATEWAY_CORS_ORIGINS": "https://app.example.com"],
                                         users: 2, logger: capture.logger(level: .info))
         let group = try EventLoopGroup(threads: 1, name: "test-client")
         let client = HTTPClient(group: group, configuration: HTTPClientConfiguration(),
@@ -55,6 +56,29 @@ struct DemoAppTests {
         let cached = try await get("/users/\(first.userID)/measures?types=weight", key: first.key,
                                    headers: ["If-None-Match": etag])
         #expect(cached.status == 304)
+        // The same data has the same tag whichever encoding carried it.
+        let identity = try await get("/users/\(first.userID)/measures?types=weight", key: demo.serviceKey,
+                                     headers: ["X-Request-ID": "test-request-1"])
+        #expect(identity.headers["content-encoding"] == nil)
+        #expect(identity.headers["etag"] == etag)
+        #expect(identity.headers["x-request-id"] == "test-request-1")
+
+        // CORS: preflight and actual requests from the configured origin only.
+        let preflight = try await client.send(HTTPClientRequest(
+            method: .options, url: base + "/users/\(first.userID)/measures",
+            headers: ["Origin": "https://app.example.com", "Access-Control-Request-Method": "GET",
+                      "Access-Control-Request-Headers": "authorization"]), timeout: .seconds(10))
+        #expect(preflight.status == 204)
+        #expect(preflight.headers["access-control-allow-origin"] == "https://app.example.com")
+        let foreign = try await client.send(HTTPClientRequest(
+            method: .options, url: base + "/users/\(first.userID)/measures",
+            headers: ["Origin": "https://evil.example.com", "Access-Control-Request-Method": "GET"]), timeout: .seconds(10))
+        #expect(foreign.headers["access-control-allow-origin"] == nil)
+        let actual = try await get("/users/\(first.userID)/measures?types=weight", key: first.key,
+                                   headers: ["Origin": "https://app.example.com"])
+        #expect(actual.headers["access-control-allow-origin"] == "https://app.example.com")
+        #expect(actual.headers["access-control-expose-headers"]?.contains("ETag") == true)
+
         #expect(try await get("/users/\(second.userID)/measures", key: first.key).status == 403)
         #expect(try await get("/users/\(first.userID)/measures").status == 401)
         #expect(try await get("/users/1/measures", key: demo.serviceKey).status == 404)

@@ -176,16 +176,17 @@ struct GatewayConfigurationTests {
 
     @Test func postgresURLIsParsedWithoutShowingThePassword() throws {
         var environment = Self.serveEnvironment
-        environment["GATEWAY_DATABASE"] = "postgres://gw:p%40ss+w@db.internal:6432/gateway"
+        let url = "postgres://gw:p%40ss+w@db.internal:6432/gateway?sslmode=require"
+        environment["GATEWAY_DATABASE"] = url
         let config = try GatewayConfiguration(environment: environment, requiring: .serve)
-        let expected = PostgresLocation(user: "gw", password: "p@ss+w", host: "db.internal", port: 6432,
+        let expected = PostgresLocation(url: url, user: "gw", password: "p@ss+w", host: "db.internal", port: 6432,
                                         database: "gateway")
         #expect(config.database == .postgres(expected))
         #expect(config.database.description == "postgres://gw@db.internal:6432/gateway")
         environment["GATEWAY_DATABASE"] = "postgresql://gw@db/gateway"
         let defaults = try GatewayConfiguration(environment: environment, requiring: .serve)
-        #expect(defaults.database == .postgres(PostgresLocation(user: "gw", password: "", host: "db", port: 5432,
-                                                                 database: "gateway")))
+        #expect(defaults.database == .postgres(PostgresLocation(
+            url: "postgresql://gw@db/gateway", user: "gw", password: "", host: "db", port: 5432, database: "gateway")))
     }
 
     @Test func unknownPrefixedVariablesAreReported() throws {

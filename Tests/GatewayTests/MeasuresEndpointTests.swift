@@ -34,7 +34,7 @@ struct MeasuresEndpointTests {
     }
 
     struct Fixture {
-        let store: SQLiteTokenStore
+        let store: any ClosableTokenStore
         let endpoint: MeasuresEndpoint
         let upstream: ScriptedUpstream
         let tokens: ScriptedTokens

@@ -134,6 +134,6 @@ struct OAuthEndpointTests {
 }
 
 /// Runs `body` with a fresh SQLite store in a temporary directory.
-func withStore(_ body: (SQLiteTokenStore) async throws -> Void) async throws {
+func withStore(_ body: (any ClosableTokenStore) async throws -> Void) async throws {
     try await AdministrationTests.withStore(body)
 }

@@ -70,6 +70,26 @@ struct SingleFlightTests {
         #expect(flight.inFlight == 0)
     }
 
+    @Test func leaderCancellationDoesNotReachTheOperation() async {
+        let flight = SingleFlight<String, Bool>()
+        let gate = Gate()
+        let leader = Task {
+            await flight.run("k") {
+                await gate.wait()
+                return Task.isCancelled
+            }
+        }
+        for _ in 0..<100_000 where flight.inFlight == 0 { await Task.yield() }
+        leader.cancel()
+        let follower = Task { await flight.run("k") { true } }
+        for _ in 0..<100_000 where flight.followers(of: "k") < 1 { await Task.yield() }
+        gate.open()
+        let followed = await follower.value
+        #expect(followed.shared)
+        #expect(followed.value == false)           // the operation ran uncancelled
+        #expect(await leader.value.value == false)
+    }
+
     @Test func differentKeysDoNotWaitForEachOther() async {
         let flight = SingleFlight<String, String>()
         let a = await flight.run("a") { "A" }

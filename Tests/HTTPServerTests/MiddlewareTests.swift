@@ -1,4 +1,5 @@
 import HTTP1
+import Logging
 import Synchronization
 import Testing
 
@@ -93,5 +94,41 @@ struct Preflight: HTTPMiddleware {
         #expect(problem.name == name)
         #expect(problem.status == status)
         #expect(problem.detail == "fixed text")
+    }
+}
+
+/// Collects rendered log lines (metadata included) for one test.
+final class LogSink: Sendable {
+    let lines = Mutex<[String]>([])
+}
+
+struct SinkHandler: LogHandler {
+    let sink: LogSink
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        sink.lines.withLock { $0.append("\(event.message) \(rendered)") }
+    }
+}
+
+@Suite struct RequestLoggingTests {
+    @Test func everyLineLoggedThroughTheContextCarriesTheRequestID() async throws {
+        let sink = LogSink()
+        var logger = Logger(label: "t") { _ in SinkHandler(sink: sink) }
+        logger[metadataKey: "service"] = "gw"
+        let context = RequestContext(requestID: "rid-9", routeTemplate: "/x", remoteAddress: "peer", logger: logger)
+        var scoped = context.logger
+        scoped[metadataKey: "user"] = "u1"
+        scoped.info("one")
+        context.logger.warning("two", metadata: ["extra": "e"])
+        #expect(sink.lines.withLock { $0 } == ["one request_id=rid-9 service=gw user=u1", "two extra=e request_id=rid-9 service=gw"])
+        #expect(context.logger[metadataKey: "request_id"] == "rid-9")
+        #expect(logger[metadataKey: "request_id"] == nil, "the server's own logger is unchanged")
     }
 }

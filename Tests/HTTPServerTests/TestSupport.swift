@@ -35,9 +35,14 @@ final class TestClient: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
-    init(port: Int, receiveTimeout: Duration = .seconds(20)) throws {
+    /// `receiveBuffer` fixes SO_RCVBUF (no autotuning up to tens of MiB),
+    /// so a test can make sure the server's output cannot all fit in flight.
+    init(port: Int, receiveTimeout: Duration = .seconds(20), receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds),
                               tv_usec: Int(receiveTimeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -130,6 +135,19 @@ final class TestClient: @unchecked Sendable {
         return response
     }
 
+    /// How many bytes arrive (buffered ones included) until the server closes.
+    func readToEnd() async throws -> Int {
+        try await testIO.run {
+            var total = self.buffer.count
+            self.buffer.removeAll()
+            while try self.fill() {
+                total += self.buffer.count
+                self.buffer.removeAll()
+            }
+            return total
+        }
+    }
+
     /// Whether the server closed the connection (reads to end of stream,
     /// discarding anything sent before the close).
     func waitForClose() async throws -> Bool {
@@ -195,4 +213,14 @@ func standardRoutes(_ router: inout Router) {
     router.add(.get, "/context") { _, context in
         HTTPResponse(status: 200, contentType: "text/plain", body: "\(context.requestID) \(context.routeTemplate)")
     }
+}
+
+/// Polls `condition` every 20 ms for up to `limit`; true once it holds.
+func eventually(within limit: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: limit)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
 }

@@ -49,6 +49,25 @@ import Testing
         }
     }
 
+    /// Slow read: a peer that stops reading a large answer is cut off once
+    /// no output progress was made for the idle timeout.
+    @Test func peerThatStopsReadingIsDisconnected() async throws {
+        let big = [UInt8](repeating: UInt8(ascii: "b"), count: 16 * 1024 * 1024)
+        try await withServer(configure: { $0.idleTimeout = .milliseconds(300) }, routes: { router in
+            router.add(.get, "/big") { _, _ in
+                HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: big)
+            }
+        }) { server in
+            let client = try TestClient(port: server.port, receiveBuffer: 64 * 1024)
+            try await client.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+            let head = try #require(try await client.readResponse(head: true))
+            #expect(head.header("content-length") == "\(big.count)")
+            // Far more than the socket buffers hold stays unsent meanwhile.
+            #expect(await eventually { server.openConnections == 0 })
+            #expect(try await client.readToEnd() < big.count)
+        }
+    }
+
     @Test func connectionsOverTheCapGetAShort503() async throws {
         try await withServer(configure: { $0.maxConnections = 2; $0.threads = 1 }, routes: standardRoutes) { server in
             let first = try TestClient(port: server.port)

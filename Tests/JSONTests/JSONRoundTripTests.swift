@@ -15,12 +15,12 @@ struct JSONRoundTripTests {
         }
     }
 
-    private static let alphabet: [Unicode.Scalar] = [
+    static let alphabet: [Unicode.Scalar] = [
         "a", "Z", "0", " ", "\"", "\\", "/", "\n", "\r", "\t", "\u{0}", "\u{1F}", "\u{7F}", "é", "µ", "°",
         "\u{2028}", "日", "\u{FFFF}", "😀", "\u{10FFFF}",
     ]
 
-    private func randomString(_ rng: inout SeededGenerator) -> String {
+    static func randomString(_ rng: inout SeededGenerator) -> String {
         var text = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...12, using: &rng) {
             text.append(Self.alphabet.randomElement(using: &rng) ?? "a")
@@ -28,7 +28,7 @@ struct JSONRoundTripTests {
         return String(text)
     }
 
-    private func randomNumber(_ rng: inout SeededGenerator) -> String {
+    static func randomNumber(_ rng: inout SeededGenerator) -> String {
         switch Int.random(in: 0..<4, using: &rng) {
         case 0: return String(Int64.random(in: Int64.min...Int64.max, using: &rng))
         case 1: return String(Int.random(in: -1000...1000, using: &rng))
@@ -39,7 +39,7 @@ struct JSONRoundTripTests {
         }
     }
 
-    private func randomValue(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
+    static func randomValue(_ rng: inout SeededGenerator, depth: Int) -> JSONValue {
         let kinds = depth >= 5 ? 4 : 6
         switch Int.random(in: 0..<kinds, using: &rng) {
         case 0: return Bool.random(using: &rng) ? .null : .bool(Bool.random(using: &rng))
@@ -59,7 +59,7 @@ struct JSONRoundTripTests {
     func writtenValuesParseBackEqual(seed: Int) throws {
         var rng = SeededGenerator(state: UInt64(seed) &* 0x1234_5678_9ABC)
         for _ in 0..<250 {
-            let value = randomValue(&rng, depth: 0)
+            let value = Self.randomValue(&rng, depth: 0)
             var writer = JSONWriter()
             writer.value(value)
             let parsed = try JSONParser.parse(writer.bytes)

@@ -227,3 +227,64 @@ struct HostileAnswerTests {
         _ = try WithingsDecoding.getmeas(Array(text.utf8))
     }
 }
+
+/// The streaming getmeas decoder gives exactly what the tree-based reference
+/// gives: the same page or failure, and a throw where the reference throws.
+struct GetmeasDifferentialTests {
+    private func outcome(
+        _ decode: ([UInt8]) throws(WithingsDecodeError) -> Result<GetmeasPage, WithingsFailure>,
+        _ bytes: [UInt8]
+    ) -> Result<GetmeasPage, WithingsFailure>? {
+        do throws(WithingsDecodeError) {
+            return try decode(bytes)
+        } catch {
+            return nil
+        }
+    }
+
+    private func check(_ bytes: [UInt8]) {
+        let fast = outcome(WithingsDecoding.getmeas, bytes)
+        let reference = outcome(ReferenceGetmeasDecoder.getmeas, bytes)
+        #expect(fast == reference, "\(String(decoding: bytes, as: UTF8.self))")
+    }
+
+    @Test(arguments: [
+        GetmeasDecodingTests.realistic,
+        #"{"body":{"more":true,"offset":3,"measuregrps":[]},"status":0}"#,
+        #"{"status":0,"status":1,"body":{"offset":1},"body":{"offset":2}}"#,
+        #"{"status":601,"body":{"wait_seconds":7,"measuregrps":{}},"error":"slow down"}"#,
+        #"{"status":601,"body":[1],"error":5}"#,
+        #"{"status":0,"body":null}"#,
+        #"{"status":0,"body":{"measuregrps":null,"timezone":""}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":2,"measures":null,"measures":[{"value":1}]}]}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":2,"model":44,"modelid":null,"model_id":6,"measures":[]}]}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":2,"measures":[{"value":1,"type":1,"unit":0,"unit":99}]}]}}"#,
+        #"{"status":0,"body":{"measuregrps":[{"grpid":1,"date":2,"measures":[5]}]}}"#,
+        #"{"status":0,"body":{"measuregrps":[7,{"grpid":1,"date":2,"measures":[]}]}}"#,
+        #"{"status":null}"#,
+        #"[]"#,
+        #"{"status":0,"body":{}} {}"#,
+    ])
+    func agreeOnNotableAnswers(text: String) {
+        check(Array(text.utf8))
+    }
+
+    @Test(arguments: 0..<4)
+    func agreeOnMutatedAnswers(seed: Int) {
+        let original = Array(GetmeasDecodingTests.realistic.utf8)
+        var rng = SplitMix64(seed: UInt64(seed) &+ 1000)
+        let interesting: [UInt8] = Array(#"{}[]",:-0123456789e.ntu"#.utf8)
+        for _ in 0..<1500 {
+            var bytes = original
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let position = Int.random(in: 0..<bytes.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: bytes[position] = interesting.randomElement(using: &rng) ?? 0
+                case 1: bytes.remove(at: position)
+                default: bytes.insert(interesting.randomElement(using: &rng) ?? 0, at: position)
+                }
+            }
+            check(bytes)
+        }
+    }
+}

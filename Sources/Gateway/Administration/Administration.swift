@@ -18,8 +18,8 @@ public enum Administration {
         var lines = [Self.columns("ID", "NAME", "SCOPE", "CREATED", "REVOKED")]
         for key in keys {
             lines.append(columns(
-                key.id, key.name, key.userID.map { "user:\($0)" } ?? "service", Timestamp.rfc3339(key.createdAt),
-                key.revokedAt.map(Timestamp.rfc3339) ?? "-"))
+                key.id, key.name, key.userID.map { "user:\($0)" } ?? "service", RFC3339Time.format(key.createdAt),
+                key.revokedAt.map(RFC3339Time.format) ?? "-"))
         }
         return lines
     }
@@ -32,7 +32,7 @@ public enum Administration {
     public static func listUsers(store: any TokenStore) async throws -> [String] {
         var lines = [columns("USER_ID", "STATE", "UPDATED")]
         for user in try await store.users() {
-            lines.append(columns(user.userID, user.state.rawValue, Timestamp.rfc3339(user.updatedAt)))
+            lines.append(columns(user.userID, user.state.rawValue, RFC3339Time.format(user.updatedAt)))
         }
         return lines
     }

@@ -16,7 +16,7 @@ import WithingsAPI
 public final class GatewayApp: Sendable {
     public let configuration: GatewayConfiguration
     public let server: HTTPServer
-    public let store: SQLiteTokenStore
+    public let store: any ClosableTokenStore
     /// The OAuth 2.0 flow (nil in oauth1 mode); `demo` connects the simulator's users through it.
     public let oauth: OAuthEndpoint?
     private let upstreamGroup: EventLoopGroup
@@ -24,7 +24,7 @@ public final class GatewayApp: Sendable {
     private let logger: Logger
 
     /// Fails with a `ConfigurationError` when `serve`'s requirements are not met.
-    public init(configuration: GatewayConfiguration, store: SQLiteTokenStore, logger: Logger) throws {
+    public init(configuration: GatewayConfiguration, store: any ClosableTokenStore, logger: Logger) throws {
         guard let clientID = configuration.clientID else {
             throw ConfigurationError(variable: Variable.clientID, reason: "is required")
         }

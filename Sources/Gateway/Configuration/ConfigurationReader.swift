@@ -126,7 +126,9 @@ struct Reader {
         guard let at = rest.lastIndex(of: "@"), let slash = rest[at...].firstIndex(of: "/") else { return nil }
         let credentials = rest[..<at]
         let hostPort = rest[rest.index(after: at)..<slash]
-        let database = rest[rest.index(after: slash)...]
+        // Query parameters (e.g. `?sslmode=require`) go to libpq unchanged.
+        let path = rest[rest.index(after: slash)...]
+        let database = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
         let user: Substring, password: Substring
         if let colon = credentials.firstIndex(of: ":") {
             user = credentials[..<colon]
@@ -145,12 +147,12 @@ struct Reader {
             else { return nil }
             port = value
         }
-        guard !user.isEmpty, !host.isEmpty, !database.isEmpty, !database.contains("/"), !database.contains("?"),
+        guard !user.isEmpty, !host.isEmpty, !database.isEmpty, !database.contains("/"),
             // Userinfo is percent-encoded (`%40` in a password); `+` stays a plus.
             let user = URLEncoding.percentDecode(String(user), plusIsSpace: false),
             let password = URLEncoding.percentDecode(String(password), plusIsSpace: false)
         else { return nil }
-        return PostgresLocation(user: user, password: password, host: String(host), port: port,
+        return PostgresLocation(url: text, user: user, password: password, host: String(host), port: port,
                                 database: String(database))
     }
 

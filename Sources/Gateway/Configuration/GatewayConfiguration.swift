@@ -123,15 +123,18 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A `postgres://user:pass@host:port/db` URL split into its parts; the
-/// password never appears in `description`.
+/// A `postgres://user:pass@host:port/db[?params]` URL split into its parts;
+/// the password never appears in `description`.
 public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
+    /// The URL as configured (with the password): what the store connects with.
+    public var url: String
     public var user: String
     public var password: String
     public var host: String
     public var port: Int
     public var database: String
-    public init(user: String, password: String, host: String, port: Int, database: String) {
+    public init(url: String, user: String, password: String, host: String, port: Int, database: String) {
+        self.url = url
         self.user = user
         self.password = password
         self.host = host

@@ -12,7 +12,7 @@ public final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Send
     /// Runs `operation` unless one is already running for `key`; `shared`
     /// is true for callers that received another caller's result. The
     /// operation is not cancelled with its caller: others may be waiting.
-    public func run(_ key: Key, _ operation: @Sendable () async -> Value) async -> (value: Value, shared: Bool) {
+    public func run(_ key: Key, _ operation: @escaping @Sendable () async -> Value) async -> (value: Value, shared: Bool) {
         // Deciding leader/follower and registering the follower happen under
         // one lock, so a result can never be published between the two.
         let joined: Value? = await withCheckedContinuation { continuation in
@@ -27,7 +27,9 @@ public final class SingleFlight<Key: Hashable & Sendable, Value: Sendable>: Send
             if isLeader { continuation.resume(returning: nil) }
         }
         if let joined { return (joined, true) }
-        let value = await operation()
+        // An unstructured task: the leader's cancellation (its client left)
+        // must not become the followers' failure.
+        let value = await Task { await operation() }.value
         let followers = waiting.withLock { $0.removeValue(forKey: key) ?? [] }
         for follower in followers { follower.resume(returning: value) }
         return (value, false)

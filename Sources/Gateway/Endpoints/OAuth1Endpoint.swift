@@ -43,7 +43,8 @@ public final class OAuth1Endpoint: Sendable {
             return GatewayProblem.invalidParameterResponse("query", "malformed percent-encoding")
         }
         var redirectTo: String?
-        if let candidate = items.first(where: { $0.name == "redirect_to" })?.value, !candidate.isEmpty {
+        // Present means checked: an empty value is not "no redirect".
+        if let candidate = items.first(where: { $0.name == "redirect_to" })?.value {
             switch redirects.check(candidate) {
             case .success(let url): redirectTo = url.description
             case .failure(let rejection): return GatewayProblem.invalidParameterResponse("redirect_to", rejection.detail)

@@ -112,9 +112,10 @@ public struct MeasuresQuery: Sendable, Equatable {
 
     /// A canonical text of everything but the cursor: equal for queries that
     /// ask the same thing however they were spelled (names or codes, time
-    /// formats, parameter order). For cache keys and for binding a cursor to its query.
+    /// formats, order of parameters or of types). For cache keys and for binding a cursor to its query.
     public var canonicalKey: String {
-        var key = "types=" + types.map(String.init).joined(separator: ",")
+        // Sorted: the answer does not depend on the order the types were listed in.
+        var key = "types=" + types.sorted().map(String.init).joined(separator: ",")
         key += "&start=" + (start.map(String.init) ?? "")
         key += "&end=" + (end.map(String.init) ?? "")
         key += "&updated_since=" + (updatedSince.map(String.init) ?? "")

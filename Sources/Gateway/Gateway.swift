@@ -1,2 +1,0 @@
-/// The Gateway module; see DESIGN.md for its place in the layering.
-public enum GatewayModule {}
