@@ -108,7 +108,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "WithingsSim", "JSON"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "HTTP1"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "JSON", "HTTP1", "HTTPServer", "HTTPClient", "Reactor", "TLS", "Compression",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
 
