@@ -185,7 +185,7 @@ final class HTTPConnection: IOHandler {
         let clientID = request.headers["x-request-id"]
         let requestID = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.generate()
         let inFlight = InFlight(
-            version: request.version, keepAlive: Self.keepAlive(request) && !draining && !peerClosed,
+            version: request.version, keepAlive: Self.keepAlive(request) && !draining,
             isHead: request.method == .head, acceptEncoding: request.headers["accept-encoding"],
             requestID: requestID)
 
@@ -264,7 +264,13 @@ final class HTTPConnection: IOHandler {
         else { return }
         if !Self.variesOnAcceptEncoding(response.headers) { response.headers.add("Vary", "Accept-Encoding") }
         guard state.negotiation.coding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
+        let originalCount = response.body.count
         response.body = state.gzipCache.compress(response.body)
+        // A cut planned on the plain body keeps its proportion of the compressed one,
+        // else a cut past the (shorter) compressed end would send it whole.
+        if case .truncateBody(let kept) = response.fault {
+            response.fault = .truncateBody(afterBytes: kept * response.body.count / max(1, originalCount))
+        }
         response.headers.add("Content-Encoding", "gzip")
     }
 
@@ -386,7 +392,7 @@ final class HTTPConnection: IOHandler {
             if bodyStartedAt == 0 { bodyStartedAt = now }
             deadlineKind = .body
             deadline = bodyStartedAt + configuration.bodyTimeout.nanoseconds
-        } else if parser.isMidRequest {
+        } else if parser.isMidRequest || transport.isNegotiating {
             if headStartedAt == 0 { headStartedAt = now }
             deadlineKind = .header
             deadline = headStartedAt + configuration.headerTimeout.nanoseconds

@@ -37,7 +37,7 @@ final class TestClient: @unchecked Sendable {
 
     /// `receiveBuffer` fixes SO_RCVBUF (no autotuning up to tens of MiB),
     /// so a test can make sure the server's output cannot all fit in flight.
-    init(port: Int, receiveTimeout: Duration = .seconds(20), receiveBuffer: Int32? = nil) throws {
+    init(port: Int, receiveTimeout: Duration = .seconds(30), receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         if var size = receiveBuffer {
