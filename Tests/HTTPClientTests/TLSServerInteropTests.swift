@@ -7,6 +7,7 @@ import TLS
 import Testing
 
 @testable import HTTPClient
+import TestCertificates
 
 /// The client against the project's own server over HTTPS with the
 /// throw-away CA: what the gateway does against `withings-sim --tls-cert`.

@@ -6,6 +6,7 @@ import Testing
 import TLS
 
 @testable import HTTPServer
+import TestCertificates
 
 /// A blocking TLS client over a loopback socket, for one test.
 /// `@unchecked Sendable`: used by one test at a time, each call awaited.

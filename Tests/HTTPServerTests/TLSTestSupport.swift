@@ -4,6 +4,7 @@ import HTTP1
 import TLS
 
 @testable import HTTPServer
+import TestCertificates
 
 /// Starts an HTTPS server (the test PKI's localhost/127.0.0.1 certificate)
 /// on a free port, runs `body`, and always shuts it down.
