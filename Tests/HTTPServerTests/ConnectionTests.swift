@@ -184,10 +184,7 @@ import Testing
     }
 
     @Test func requestTrickledByteByByteIsServed() async throws {
-        // Generous limits: under a full parallel run the trickle itself can
-        // stall for seconds, and this test is not about timeouts.
-        try await withServer(configure: { $0.headerTimeout = .seconds(120); $0.bodyTimeout = .seconds(120) },
-                             routes: standardRoutes) { server in
+        try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
             for byte in Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc".utf8) {
                 try await client.send([byte])

@@ -37,7 +37,7 @@ final class TestClient: @unchecked Sendable {
 
     /// `receiveBuffer` fixes SO_RCVBUF (no autotuning up to tens of MiB),
     /// so a test can make sure the server's output cannot all fit in flight.
-    init(port: Int, receiveTimeout: Duration = .seconds(30), receiveBuffer: Int32? = nil) throws {
+    init(port: Int, receiveTimeout: Duration = .seconds(90), receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         if var size = receiveBuffer {
@@ -187,6 +187,11 @@ func withServer(
     configuration.port = 0
     configuration.threads = 2
     configuration.shutdownTimeout = .seconds(2)
+    // Requests sent in several steps must not meet the 10 s/30 s defaults
+    // when a full parallel run starves the shared pool for tens of seconds;
+    // timeout tests set short values themselves.
+    configuration.headerTimeout = .seconds(120)
+    configuration.bodyTimeout = .seconds(120)
     configure(&configuration)
     var router = Router()
     routes(&router)
