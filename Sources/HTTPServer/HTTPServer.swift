@@ -101,7 +101,8 @@ public final class HTTPServer: Sendable {
 
     /// Stops accepting, lets in-flight requests finish (each answered with
     /// `Connection: close`) for up to `shutdownTimeout`, closes idle and
-    /// remaining connections, and stops the loops.
+    /// remaining connections, and stops the loops. Call it from outside the
+    /// server's own handlers (it joins the loop threads).
     public func shutdown() async {
         let running = lifecycle.withLock { lifecycle -> (EventLoopGroup, [LoopBound<LoopState>])? in
             guard case .running(let group, let loops, _) = lifecycle else { return nil }
