@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "Crypto"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "Compression"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "Compression", "TLS"]),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TLS"]),
         .testTarget(name: "WithingsAPITests", dependencies: ["WithingsAPI", "JSON"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "Crypto"]),
@@ -108,7 +108,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "WithingsSim", "JSON"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["JSON", "HTTP1"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "JSON", "HTTP1", "HTTPServer", "HTTPClient", "Reactor", "TLS", "Compression",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
 

@@ -264,7 +264,13 @@ final class HTTPConnection: IOHandler {
         else { return }
         if !Self.variesOnAcceptEncoding(response.headers) { response.headers.add("Vary", "Accept-Encoding") }
         guard state.negotiation.coding(acceptEncoding: request.acceptEncoding) == .gzip else { return }
+        let originalCount = response.body.count
         response.body = state.gzipCache.compress(response.body)
+        // A cut planned on the plain body keeps its proportion of the compressed one,
+        // else a cut past the (shorter) compressed end would send it whole.
+        if case .truncateBody(let kept) = response.fault {
+            response.fault = .truncateBody(afterBytes: kept * response.body.count / max(1, originalCount))
+        }
         response.headers.add("Content-Encoding", "gzip")
     }
 
@@ -386,7 +392,7 @@ final class HTTPConnection: IOHandler {
             if bodyStartedAt == 0 { bodyStartedAt = now }
             deadlineKind = .body
             deadline = bodyStartedAt + configuration.bodyTimeout.nanoseconds
-        } else if parser.isMidRequest {
+        } else if parser.isMidRequest || transport.isNegotiating {
             if headStartedAt == 0 { headStartedAt = now }
             deadlineKind = .header
             deadline = headStartedAt + configuration.headerTimeout.nanoseconds

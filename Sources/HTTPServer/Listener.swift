@@ -91,7 +91,7 @@ final class Listener: IOHandler {
         let transport: any ConnectionTransport
         if let context = core.configuration.tls {
             do {
-                transport = try TLSTransport(fd: client, context: context)
+                transport = try TLSTransport(fd: client, context: context, peer: peer, logger: core.logger)
             } catch {
                 core.logger.warning("cannot start a TLS session", metadata: ["error": "\(error)"])
                 core.openConnections.wrappingSubtract(1, ordering: .relaxed)

@@ -108,6 +108,7 @@ public final class OAuthEndpoint: Sendable {
                 detail: "Withings rejected the authorization code (status \(failure.status)); start again at /oauth/authorize."
             ).response()))
         case .failure(let error):
+            logger.warning("withings code exchange failed", metadata: ["error": "\(error.logText)"])
             return .failure(ProblemResponse(UpstreamProblems.response(for: error, timeoutSeconds: settings.timeoutSeconds)))
         }
 

@@ -19,9 +19,11 @@ final class TestProcess: @unchecked Sendable {  // used from one test task at a 
     let process = Process()
     let logURL: URL
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// `logDirectory`: where the log file goes (default: the temporary directory).
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+         logDirectory: URL? = nil) throws {
         name = executable
-        logURL = FileManager.default.temporaryDirectory
+        logURL = (logDirectory ?? FileManager.default.temporaryDirectory)
             .appendingPathComponent("e2e-\(executable)-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
