@@ -183,6 +183,14 @@ import Testing
         }
     }
 
+    @Test func listensOnIPv6Loopback() async throws {
+        try await withServer(configure: { $0.host = "::1" }, routes: standardRoutes) { server in
+            let client = try TestClient(port: server.port, ipv6: true)
+            try await client.send("GET /context HTTP/1.1\r\nHost: x\r\nX-Request-ID: v6\r\n\r\n")
+            #expect(try await client.readResponse()?.text == "v6 /context")
+        }
+    }
+
     @Test func requestTrickledByteByByteIsServed() async throws {
         try await withServer(routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)

@@ -77,6 +77,29 @@ import Testing
         #expect(server.openConnections == 0)
     }
 
+    @Test func shutdownCalledFromAHandlerStopsTheServer() async throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configuration.threads = 1
+        configuration.shutdownTimeout = .milliseconds(200)
+        let box = ServerBox()
+        var router = Router()
+        router.add(.post, "/stop") { _, _ in
+            await box.server.withLock { $0 }?.shutdown()
+            return HTTPResponse(status: 204)
+        }
+        let server = HTTPServer(configuration: configuration, router: router, logger: testLogger())
+        box.server.withLock { $0 = server }
+        try server.start()
+        let port = server.port
+        let client = try TestClient(port: port)
+        try await client.send("POST /stop HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        // The handler waits for its own shutdown, so its request is cut off.
+        #expect(try await client.readResponse() == nil)
+        #expect(await eventually { server.openConnections == 0 })
+        #expect(throws: ClientError.self) { try TestClient(port: port) }
+    }
+
     @Test func shutdownBeforeStartAndTwiceIsHarmless() async throws {
         let server = HTTPServer(configuration: HTTPServerConfiguration(), router: Router(), logger: testLogger())
         await server.shutdown()

@@ -53,7 +53,7 @@ final class TLSTestClient: @unchecked Sendable {
 /// it, hostile first bytes, a stalled handshake, both ways to end.
 @Suite struct TLSServerTests {
     @Test func httpsServesKeepAliveRequestsThenCloses() async throws {
-        let pki = try TestPKI.shared
+        let pki = try await testIO.run { try TestPKI.shared }  // openssl runs off the shared pool
         let context = try TLSServerContext(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
         try await withServer(configure: { $0.tls = context }, routes: standardRoutes) { server in
             let client = try TLSTestClient(port: server.port, caFile: pki.path("ca.pem"))
@@ -73,7 +73,7 @@ final class TLSTestClient: @unchecked Sendable {
     /// More ciphertext than the socket takes at once: the transport keeps
     /// the records and finishes them on writable events.
     @Test func largeAnswerOverHTTPSArrivesWhole() async throws {
-        let pki = try TestPKI.shared
+        let pki = try await testIO.run { try TestPKI.shared }  // openssl runs off the shared pool
         let context = try TLSServerContext(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
         let big = [UInt8](repeating: UInt8(ascii: "t"), count: 1024 * 1024)
         try await withServer(configure: { $0.tls = context }, routes: { router in
@@ -91,7 +91,7 @@ final class TLSTestClient: @unchecked Sendable {
     }
 
     @Test func plainHTTPToAnHTTPSPortIsDropped() async throws {
-        let pki = try TestPKI.shared
+        let pki = try await testIO.run { try TestPKI.shared }  // openssl runs off the shared pool
         let context = try TLSServerContext(certificateFile: pki.path("server.pem"), privateKeyFile: pki.path("server.key"))
         try await withServer(configure: { $0.tls = context }, routes: standardRoutes) { server in
             let client = try TestClient(port: server.port)
