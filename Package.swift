@@ -94,10 +94,12 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
-        .testTarget(name: "TLSTests", dependencies: ["TLS", "Crypto"]),
+        // Throw-away certificates for the tests that speak TLS.
+        .target(name: "TestCertificates", path: "Tests/TestCertificates"),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "Crypto", "TestCertificates"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "Compression"]),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TLS"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "Compression", "TLS", "TestCertificates"]),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTPServer", "TLS", "TestCertificates"]),
         .testTarget(name: "WithingsAPITests", dependencies: ["WithingsAPI", "JSON"]),
         .testTarget(name: "TokenStoreTests", dependencies: ["TokenStore", "Crypto"]),
         .testTarget(

@@ -13,41 +13,58 @@ void cgw_set_thread_name(const char *name) {
     pthread_setname_np(pthread_self(), shortened);
 }
 
-static int termination_pipe[2] = {-1, -1};
-static pthread_once_t termination_once = PTHREAD_ONCE_INIT;
-static int termination_error = 0;
+// Write end of the pipe each signal is routed to (-1: none).
+static volatile sig_atomic_t signal_pipes[65] = {
+    [0 ... 64] = -1,
+};
+static pthread_mutex_t signal_pipes_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void termination_handler(int signal_number) {
+static void signal_to_pipe(int signal_number) {
     int saved = errno;
     unsigned char byte = (unsigned char)signal_number;
+    int fd = (signal_number >= 0 && signal_number < 65) ? signal_pipes[signal_number] : -1;
     // A full pipe only loses a repeated signal; the first one is queued.
-    ssize_t ignored = write(termination_pipe[1], &byte, 1);
-    (void)ignored;
+    if (fd >= 0) {
+        ssize_t ignored = write(fd, &byte, 1);
+        (void)ignored;
+    }
     errno = saved;
 }
 
-static void install_termination_handlers(void) {
-    if (pipe2(termination_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-        termination_error = errno;
-        return;
+int cgw_watch_signals(const int *signals, int count) {
+    int fds[2];
+    for (int i = 0; i < count; i++) {
+        if (signals[i] <= 0 || signals[i] >= 65) {
+            errno = EINVAL;
+            return -1;
+        }
     }
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return -1;
     // The reader blocks; only the signal-handler side must never block.
-    int flags = fcntl(termination_pipe[0], F_GETFL);
-    fcntl(termination_pipe[0], F_SETFL, flags & ~O_NONBLOCK);
-    struct sigaction action;
-    memset(&action, 0, sizeof(action));
-    action.sa_handler = termination_handler;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
+    int flags = fcntl(fds[0], F_GETFL);
+    fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK);
+    pthread_mutex_lock(&signal_pipes_lock);
+    for (int i = 0; i < count; i++) {
+        signal_pipes[signals[i]] = fds[1];
+        struct sigaction action;
+        memset(&action, 0, sizeof(action));
+        action.sa_handler = signal_to_pipe;
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_RESTART;
+        if (sigaction(signals[i], &action, NULL) != 0) {
+            int saved = errno;
+            pthread_mutex_unlock(&signal_pipes_lock);
+            errno = saved;
+            return -1;
+        }
+    }
+    pthread_mutex_unlock(&signal_pipes_lock);
+    return fds[0];
 }
 
-int cgw_termination_pipe(void) {
-    pthread_once(&termination_once, install_termination_handlers);
-    if (termination_error != 0) {
-        errno = termination_error;
-        return -1;
-    }
-    return termination_pipe[0];
+void cgw_unblock_signals(const int *signals, int count) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int i = 0; i < count; i++) sigaddset(&set, signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }

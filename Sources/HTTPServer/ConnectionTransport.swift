@@ -18,6 +18,8 @@ protocol ConnectionTransport: AnyObject {
     var hasPendingOutput: Bool { get }
     /// Writes what is pending; on the socket's writable events.
     func flushPending() throws(SystemError)
+    /// Still setting up (the TLS handshake): the header timeout applies.
+    var isNegotiating: Bool { get }
     /// Closes the socket; `reset` sends an RST instead of a FIN.
     func close(reset: Bool)
 }
@@ -41,6 +43,8 @@ final class PlainTransport: ConnectionTransport {
     var hasPendingOutput: Bool { false }
 
     func flushPending() throws(SystemError) {}
+
+    var isNegotiating: Bool { false }
 
     func close(reset: Bool) {
         if reset {

@@ -185,7 +185,7 @@ final class HTTPConnection: IOHandler {
         let clientID = request.headers["x-request-id"]
         let requestID = clientID.flatMap { RequestIDGenerator.isAcceptable($0) ? $0 : nil } ?? state.requestIDs.generate()
         let inFlight = InFlight(
-            version: request.version, keepAlive: Self.keepAlive(request) && !draining && !peerClosed,
+            version: request.version, keepAlive: Self.keepAlive(request) && !draining,
             isHead: request.method == .head, acceptEncoding: request.headers["accept-encoding"],
             requestID: requestID)
 
@@ -392,7 +392,7 @@ final class HTTPConnection: IOHandler {
             if bodyStartedAt == 0 { bodyStartedAt = now }
             deadlineKind = .body
             deadline = bodyStartedAt + configuration.bodyTimeout.nanoseconds
-        } else if parser.isMidRequest {
+        } else if parser.isMidRequest || transport.isNegotiating {
             if headStartedAt == 0 { headStartedAt = now }
             deadlineKind = .header
             deadline = headStartedAt + configuration.headerTimeout.nanoseconds

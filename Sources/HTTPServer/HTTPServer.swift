@@ -101,8 +101,14 @@ public final class HTTPServer: Sendable {
 
     /// Stops accepting, lets in-flight requests finish (each answered with
     /// `Connection: close`) for up to `shutdownTimeout`, closes idle and
-    /// remaining connections, and stops the loops.
+    /// remaining connections, and stops the loops. Called from a handler,
+    /// it continues on the shared pool (it joins the loop threads), and that
+    /// handler's own request is cut off at the deadline.
     public func shutdown() async {
+        if lifecycle.withLock({ if case .running(let group, _, _) = $0 { group.loops.contains { $0.inEventLoop } } else { false } }) {
+            await Task.detached { await self.shutdown() }.value
+            return
+        }
         let running = lifecycle.withLock { lifecycle -> (EventLoopGroup, [LoopBound<LoopState>])? in
             guard case .running(let group, let loops, _) = lifecycle else { return nil }
             lifecycle = .stopped

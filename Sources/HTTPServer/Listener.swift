@@ -91,7 +91,7 @@ final class Listener: IOHandler {
         let transport: any ConnectionTransport
         if let context = core.configuration.tls {
             do {
-                transport = try TLSTransport(fd: client, context: context)
+                transport = try TLSTransport(fd: client, context: context, peer: peer, logger: core.logger)
             } catch {
                 core.logger.warning("cannot start a TLS session", metadata: ["error": "\(error)"])
                 core.openConnections.wrappingSubtract(1, ordering: .relaxed)
@@ -123,6 +123,10 @@ final class Listener: IOHandler {
             isHead: false, date: state.date, into: &bytes)
         _ = bytes.withUnsafeBytes { try? Syscall.write(client, $0) }
         _ = shutdown(client, Int32(SHUT_WR))
+        // Unread input at close turns the FIN into an RST, which can destroy
+        // the 503 before the client reads it: drop what already arrived.
+        var discard = [UInt8](repeating: 0, count: 4096)
+        _ = discard.withUnsafeMutableBytes { try? Syscall.read(client, into: $0) }
         Syscall.close(client)
     }
 

@@ -1,4 +1,5 @@
 import Glibc
+import Logging
 import Reactor
 import TLS
 
@@ -14,14 +15,28 @@ final class TLSTransport: ConnectionTransport {
     /// Encrypted bytes not written to the socket yet.
     private var ciphertext: [UInt8] = []
     private var ciphertextOffset = 0
+    /// The socket ended, or close_notify came: once the plaintext is
+    /// handed out, reads report end of stream.
     private var socketEnded = false
     /// The last socket read was short: the socket had nothing more then.
     private var socketDrained = true
+    private let peer: SocketAddress
+    private let logger: Logger
 
-    init(fd: Int32, context: TLSServerContext) throws(TLSError) {
+    /// Plaintext encrypted per write: a large answer is held as a few
+    /// records of ciphertext at a time, not as a second copy of itself.
+    static let writePiece = 64 * 1024
+
+    init(fd: Int32, context: TLSServerContext, peer: SocketAddress, logger: Logger) throws(TLSError) {
         self.fd = fd
         session = try TLSSession(server: context)
+        self.peer = peer
+        self.logger = logger
     }
+
+    /// The handshake counts as the start of the first request: a client
+    /// that stalls in it meets the header timeout.
+    var isNegotiating: Bool { !session.isHandshakeComplete && !socketEnded }
 
     /// TLS failures reach the connection as a failed read or write (it
     /// closes); the reason stays out of client-visible answers.
@@ -39,22 +54,34 @@ final class TLSTransport: ConnectionTransport {
                 socketDrained = true
                 return .wouldBlock
             case .done(0):
+                // The peer went without close_notify. Every complete record
+                // was decrypted after the read that brought it, so nothing
+                // is lost; and the session is not told: OpenSSL 3 would
+                // fail it (sending a decode_error alert) and the answer to
+                // a request already read could not be sent.
                 socketEnded = true
-                session.receiveEndOfStream()
+                continue
             case .done(let count):
                 socketDrained = count < buffer.count
                 session.receive(ciphertext: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             }
+            let handshaking = !session.isHandshakeComplete
             do {
-                if !session.isHandshakeComplete {
+                if handshaking {
                     _ = try session.handshake()
                 }
                 if session.isHandshakeComplete {
                     plaintext.removeAll(keepingCapacity: true)
                     plaintextOffset = 0
-                    if case .closed = try session.readPlaintext(into: &plaintext) { socketEnded = true }
+                    try readAllPlaintext()
                 }
             } catch {
+                // Scanners, plain-HTTP clients, peers distrusting the
+                // certificate: routine, so debug; the alert goes out best effort.
+                logger.debug(
+                    handshaking ? "TLS handshake failed" : "TLS read failed",
+                    metadata: ["peer": "\(peer)", "error": "\(error.reason)"])
+                try? sendCiphertext()
                 throw Self.failure(error, "TLS read")
             }
             // Handshake messages (and alerts) go out at once.
@@ -64,7 +91,22 @@ final class TLSTransport: ConnectionTransport {
         }
     }
 
-    var hasBufferedInput: Bool { plaintextOffset < plaintext.count || !socketDrained }
+    /// Decrypts every complete record. A close_notify right behind data is
+    /// only reported by the next call, hence the loop.
+    private func readAllPlaintext() throws(TLSError) {
+        while true {
+            switch try session.readPlaintext(into: &plaintext) {
+            case .bytes: continue
+            case .wantMore: return
+            case .closed:
+                socketEnded = true
+                return
+            }
+        }
+    }
+
+    /// The end of stream also waits to be reported after the last bytes.
+    var hasBufferedInput: Bool { plaintextOffset < plaintext.count || !socketDrained || socketEnded }
 
     private func handOut(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         let count = min(buffer.count, plaintext.count - plaintextOffset)
@@ -83,13 +125,20 @@ final class TLSTransport: ConnectionTransport {
         // Records the socket has not taken yet come first: back-pressure.
         try sendCiphertext()
         if hasPendingOutput { return .wouldBlock }
+        let piece = min(bytes.count, Self.writePiece)
+        // A bulk copy: building the array byte by byte costs more than the
+        // encryption in unoptimised builds.
+        let chunk = [UInt8](unsafeUninitializedCapacity: piece) { target, initialized in
+            UnsafeMutableRawBufferPointer(target).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[..<piece]))
+            initialized = piece
+        }
         do {
-            try session.writePlaintext(Array(bytes))
+            try session.writePlaintext(chunk)
         } catch {
             throw Self.failure(error, "TLS write")
         }
         try sendCiphertext()
-        return .done(bytes.count)
+        return .done(piece)
     }
 
     var hasPendingOutput: Bool { ciphertextOffset < ciphertext.count || session.hasCiphertext }

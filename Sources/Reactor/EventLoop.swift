@@ -18,28 +18,16 @@ public final class EventLoop: @unchecked Sendable {
     private let remote = Mutex(RemoteQueue())
 
     private struct RemoteQueue {
-        var work: [RemoteWork] = []
+        var work: [Work] = []
         /// An eventfd write is on its way; later submitters need not write.
         var wakePending = false
         var stopping = false
     }
 
-    private enum Work {
-        case closure(() -> Void)
-        case job(UnownedJob)
-    }
-
-    /// Work that may cross threads.
-    private enum RemoteWork: Sendable {
+    /// A closure from `execute`, or a job of a task preferring this loop.
+    private enum Work: Sendable {
         case closure(@Sendable () -> Void)
         case job(UnownedJob)
-
-        var local: Work {
-            switch self {
-            case .closure(let body): .closure(body)
-            case .job(let job): .job(job)
-            }
-        }
     }
 
     private struct Registration {
@@ -91,19 +79,13 @@ public final class EventLoop: @unchecked Sendable {
         submit(.closure(work))
     }
 
-    /// Like `execute` but for a non-Sendable closure; loop thread only.
-    public func executeSoon(_ work: @escaping () -> Void) {
-        precondition(inEventLoop, "executeSoon off the loop thread")
-        local.append(.closure(work))
-    }
-
     func enqueue(job: UnownedJob) {
         submit(.job(job))
     }
 
-    private func submit(_ work: RemoteWork) {
+    private func submit(_ work: Work) {
         if inEventLoop {
-            local.append(work.local)
+            local.append(work)
             return
         }
         let mustWake = remote.withLock { queue -> Bool in
@@ -159,12 +141,6 @@ public final class EventLoop: @unchecked Sendable {
         _ = cgw_epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, 0, 0)
     }
 
-    /// Number of descriptors registered (loop thread only).
-    public var registeredCount: Int {
-        precondition(inEventLoop)
-        return registrations.reduce(0) { $0 + ($1 == nil ? 0 : 1) }
-    }
-
     // MARK: Timers (loop thread only)
 
     /// Runs `work` on the loop once `after` has passed (millisecond grain).
@@ -211,7 +187,11 @@ public final class EventLoop: @unchecked Sendable {
         threadID.store(pthread_self(), ordering: .releasing)
         let capacity: Int32 = 256
         let events = UnsafeMutablePointer<epoll_event>.allocate(capacity: Int(capacity))
-        defer { events.deallocate() }
+        defer {
+            events.deallocate()
+            // glibc reuses thread handles: a later thread must not pass for this loop's.
+            threadID.store(0, ordering: .releasing)
+        }
         cachedNow = monotonicNanoseconds()
 
         while running {
@@ -238,7 +218,7 @@ public final class EventLoop: @unchecked Sendable {
                 dispatch(data: cgw_epoll_event_data_at(events, Int32(index)),
                          bits: cgw_epoll_event_events_at(events, Int32(index)))
             }
-            takeRemoteWork()
+            takeWork()
             runDueTimers()
             runLocalWork()
         }
@@ -262,13 +242,13 @@ public final class EventLoop: @unchecked Sendable {
             hangup: bits & (CGW_EPOLLRDHUP | CGW_EPOLLHUP | CGW_EPOLLERR) != 0)
     }
 
-    private func takeRemoteWork() {
-        let (work, stopping) = remote.withLock { queue -> ([RemoteWork], Bool) in
+    private func takeWork() {
+        let (work, stopping) = remote.withLock { queue -> ([Work], Bool) in
             queue.wakePending = false
             defer { queue.work.removeAll(keepingCapacity: true) }
             return (queue.work, queue.stopping)
         }
-        for item in work { local.append(item.local) }
+        local.append(contentsOf: work)
         if stopping { running = false }
     }
 

@@ -115,12 +115,12 @@ public final class TLSSession {
     public func takeCiphertext(appendingTo buffer: inout [UInt8]) {
         let pending = Int(BIO_ctrl_pending(networkOut))
         guard pending > 0 else { return }
-        let start = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: pending))
-        let read = buffer.withUnsafeMutableBytes { raw in
-            BIO_read(networkOut, raw.baseAddress! + start, Int32(pending))
+        // Read into scratch memory and append it in one copy: growing the
+        // array element by element is slow in unoptimised builds.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: pending) { scratch in
+            let read = Int(BIO_read(networkOut, scratch.baseAddress!, Int32(pending)))
+            if read > 0 { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<read])) }
         }
-        buffer.removeLast(pending - max(Int(read), 0))
     }
 
     // MARK: TLS side
@@ -153,16 +153,14 @@ public final class TLSSession {
         var total = 0
         while true {
             ERR_clear_error()
-            // Decrypt straight into the caller's buffer: grow it by one
-            // record's worth, then trim what was not used.
-            let start = buffer.count
-            let room = Self.maxRecordPlaintext
-            buffer.append(contentsOf: repeatElement(0, count: room))
+            // Decrypt one record's worth into scratch memory, then append
+            // what arrived in one copy.
             var readCount = 0
-            let ok = buffer.withUnsafeMutableBytes { raw in
-                SSL_read_ex(ssl, raw.baseAddress! + start, room, &readCount)
+            let ok = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.maxRecordPlaintext) { scratch in
+                let ok = SSL_read_ex(ssl, scratch.baseAddress!, Self.maxRecordPlaintext, &readCount)
+                if ok == 1 { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<readCount])) }
+                return ok
             }
-            buffer.removeLast(room - (ok == 1 ? readCount : 0))
             if ok == 1 {
                 total += readCount
                 continue

@@ -60,6 +60,30 @@ final class PostgresConnection {
             flag.assumingMemoryBound(to: Bool.self).pointee = true
         }, dying)
         handle = connection
+        try applySessionSettings()
+    }
+
+    /// Session settings the store relies on, applied only where the
+    /// server's or the URL's are weaker:
+    /// - "durable when save returns": with synchronous_commit=off the server
+    ///   acknowledges commits before they reach disk (stronger modes are kept);
+    /// - a bounded wait for row locks, so a replica stuck mid-transaction
+    ///   cannot hold every store thread of the others indefinitely;
+    /// - a transaction left idle (a frozen process) is ended by the server,
+    ///   releasing its locks.
+    private func applySessionSettings() throws(TokenStoreError) {
+        let current = try query(
+            """
+            SELECT current_setting('synchronous_commit'), current_setting('lock_timeout'),
+                current_setting('idle_in_transaction_session_timeout')
+            """
+        ) { row in (row.text(0), row.text(1), row.text(2)) }.first
+        guard let (commitMode, lockTimeout, idleTimeout) = current else { return }
+        var settings: [String] = []
+        if commitMode == "off" { settings.append("SET synchronous_commit = on") }
+        if lockTimeout == "0" { settings.append("SET lock_timeout = '10s'") }
+        if idleTimeout == "0" { settings.append("SET idle_in_transaction_session_timeout = '60s'") }
+        if !settings.isEmpty { try execute(settings.joined(separator: "; ")) }
     }
 
     deinit {

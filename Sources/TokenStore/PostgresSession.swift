@@ -1,11 +1,28 @@
 /// One thread's connection, reopened when it breaks.
+///
+/// After a failed connect, jobs fail at once with that error for
+/// `reconnectPause`: against an unreachable host every attempt waits out
+/// connect_timeout, and queued jobs would otherwise do so one after another.
 final class PostgresSession {
+    typealias Connector = (PostgresURL) throws(TokenStoreError) -> PostgresConnection
+
+    static let reconnectPause: Duration = .seconds(1)
+
     private let url: PostgresURL
     private var connection: PostgresConnection?
+    private let connect: Connector
+    private let clock: () -> ContinuousClock.Instant
+    private var lastFailedConnect: (at: ContinuousClock.Instant, error: TokenStoreError)?
 
-    init(url: PostgresURL, connection: PostgresConnection?) {
+    init(
+        url: PostgresURL, connection: PostgresConnection?,
+        connect: @escaping Connector = { url throws(TokenStoreError) in try PostgresConnection(url) },
+        clock: @escaping () -> ContinuousClock.Instant = { .now }
+    ) {
         self.url = url
         self.connection = connection
+        self.connect = connect
+        self.clock = clock
     }
 
     func close() {
@@ -45,8 +62,15 @@ final class PostgresSession {
     private func connected() throws(TokenStoreError) -> PostgresConnection {
         if let connection, connection.probe() { return connection }
         close()
-        let fresh = try PostgresConnection(url)
-        connection = fresh
-        return fresh
+        if let failed = lastFailedConnect, clock() < failed.at + Self.reconnectPause { throw failed.error }
+        do {
+            let fresh = try connect(url)
+            connection = fresh
+            lastFailedConnect = nil
+            return fresh
+        } catch {
+            lastFailedConnect = (clock(), error)
+            throw error
+        }
     }
 }

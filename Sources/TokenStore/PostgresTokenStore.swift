@@ -13,6 +13,8 @@ public final class PostgresTokenStore: TokenStore {
     private let workers: PostgresWorkers
     private let cipher: TokenCipher
     private let now: @Sendable () -> Int64
+    /// The injected clock for lease expiry, or nil to use the database's.
+    private let leaseClock: (@Sendable () -> Int64)?
 
     /// Connects, migrates the schema and checks the secret, blocking the
     /// calling thread once at start-up; everything after runs on the store's
@@ -22,14 +24,18 @@ public final class PostgresTokenStore: TokenStore {
     ///   - url: `postgres://user:password@host:port/database`; query
     ///     parameters are passed to libpq (e.g. `?sslmode=require`).
     ///   - connections: database threads, one connection each.
-    ///   - now: wall clock in epoch seconds (timestamps, lease expiry); injectable for tests.
+    ///   - now: wall clock in epoch seconds (timestamps and lease expiry),
+    ///     injectable for tests. By default timestamps use this host's clock
+    ///     and refresh leases the database server's, so replicas whose clocks
+    ///     disagree still agree on when a lease has expired.
     public init(
         url: String, secret: GatewaySecret, connections: Int = 2,
-        now: @escaping @Sendable () -> Int64 = WallClock.now
+        now: (@Sendable () -> Int64)? = nil
     ) throws {
         let parsed = try PostgresURL(url)
         cipher = TokenCipher(secret: secret)
-        self.now = now
+        self.now = now ?? WallClock.now
+        leaseClock = now
         let connection = try PostgresConnection(parsed)
         try PostgresSchema.migrate(connection, cipher: cipher)
         workers = try PostgresWorkers(url: parsed, threads: max(1, connections), connection: connection)
@@ -175,20 +181,22 @@ public final class PostgresTokenStore: TokenStore {
     }
 
     public func acquireRefreshLease(userID: String, owner: String, ttl: Int64) async throws -> Bool {
-        let now = now()
-        let values: [PostgresValue] = [.text(userID), .text(owner), .integer(now + ttl), .integer(now)]
+        let values: [PostgresValue] = [.text(userID), .text(owner), .integer(ttl), leaseClock.map { .integer($0()) } ?? .null]
         // One statement, so check-and-take is atomic across replicas: a
         // concurrent insert of the same user waits for the other to commit,
         // and the update applies only when the lease has expired or is
         // already ours. A row comes back only when this call holds the lease.
         // Repeating it for the same owner is harmless (it extends its own
-        // lease), so a lost answer is retried like a read.
+        // lease), so a lost answer is retried like a read. "Now" is $4 when
+        // a clock was injected, else the server's time at statement start.
         return try await workers.run(retry: .onceOnBrokenConnection) { connection throws(TokenStoreError) in
             try connection.query(
                 """
-                INSERT INTO refresh_leases (user_id, owner, expires_at) VALUES ($1, $2, $3)
+                INSERT INTO refresh_leases (user_id, owner, expires_at)
+                VALUES ($1, $2, coalesce($4, extract(epoch FROM statement_timestamp())::bigint) + $3)
                 ON CONFLICT (user_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at
-                WHERE refresh_leases.expires_at <= $4 OR refresh_leases.owner = EXCLUDED.owner
+                WHERE refresh_leases.expires_at <= coalesce($4, extract(epoch FROM statement_timestamp())::bigint)
+                    OR refresh_leases.owner = EXCLUDED.owner
                 RETURNING owner
                 """, values
             ) { _ in () }.count == 1

@@ -19,7 +19,7 @@ final class PostgresWorkers: Sendable {
     /// A job gets its thread's session; false tells that thread to stop.
     typealias Job = @Sendable (PostgresSession) -> Bool
 
-    private let queue = PostgresJobQueue()
+    private let queue = BlockingJobQueue<Job>()
     private let threadCount: Int
 
     /// Starts `threads` threads; the first takes ownership of `connection`,
@@ -85,10 +85,10 @@ final class PostgresWorkers: Sendable {
 
 /// What one thread runs: it owns its session for its whole life.
 private final class WorkerBody {
-    let queue: PostgresJobQueue
+    let queue: BlockingJobQueue<PostgresWorkers.Job>
     let session: PostgresSession
 
-    init(queue: PostgresJobQueue, session: PostgresSession) {
+    init(queue: BlockingJobQueue<PostgresWorkers.Job>, session: PostgresSession) {
         self.queue = queue
         self.session = session
     }

@@ -11,10 +11,14 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "number of simulated users to connect") var users: Int = 3
     @Option(help: "sqlite:PATH to keep state across runs (default: a fresh temporary database)") var database: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical") var logLevel: String = "notice"
+    @Option(help: .init(Variable.help(Variable.corsOrigins))) var corsOrigins: String?
+    @Option(help: .init(Variable.help(Variable.allowedRedirects))) var allowedRedirects: String?
 
     func run() async throws {
         var overrides = [Variable.listen: listen, Variable.logLevel: logLevel]
         if let database { overrides[Variable.database] = database }
+        if let corsOrigins { overrides[Variable.corsOrigins] = corsOrigins }
+        if let allowedRedirects { overrides[Variable.allowedRedirects] = allowedRedirects }
         let level = loadConfiguration(overrides: overrides, requiring: []).logLevel
         let logger = bootstrapLogging(level: level)
         try TerminationSignal.install()

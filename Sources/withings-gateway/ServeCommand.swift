@@ -74,9 +74,10 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = loadConfiguration(overrides: flags.overrides, requiring: .serve)
         let logger = bootstrapLogging(level: configuration.logLevel)
         try TerminationSignal.install()
+        // `.serve` requirements guarantee a secret; this only satisfies the type.
+        guard let secret = configuration.secret else { throw ExitCode(78) }
         let app: GatewayApp
         do {
-            guard let secret = configuration.secret else { throw ExitCode(78) }
             let store = try GatewayDatabase.open(configuration.database, secret: secret)
             app = try GatewayApp(configuration: configuration, store: store, logger: logger)
             try app.start()

@@ -83,6 +83,17 @@ struct DemoAppTests {
         #expect(try await get("/users/\(first.userID)/measures").status == 401)
         #expect(try await get("/users/1/measures", key: demo.serviceKey).status == 404)
 
+        // Coalescing and the cache: 12 identical concurrent requests, one upstream call.
+        let before = demo.simulator.counters().calls("getmeas")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<12 {
+                group.addTask { try await get("/users/\(second.userID)/measures?types=fat_ratio", key: demo.serviceKey).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 12))
+        #expect(demo.simulator.counters().calls("getmeas") == before + 1)
+
         let metrics = String(decoding: try await get("/metrics").body, as: UTF8.self)
         #expect(metrics.contains(#"gateway_http_requests_total{route="/users/{user_id}/measures",status_class="2xx"}"#))
         #expect(metrics.contains(#"gateway_upstream_calls_total{outcome="ok"}"#))
@@ -92,5 +103,38 @@ struct DemoAppTests {
             timeout: .seconds(10))
         #expect(deleted.status == 204)
         #expect(try await get("/users/\(second.userID)/measures", key: demo.serviceKey).status == 404)
+    }
+}
+
+/// The gateway's own upstream budget answers 429 before Withings would.
+struct UpstreamBudgetEndToEndTests {
+    @Test func budgetAnswers429WithRetryAfterAndWithingsNeverRateLimits() async throws {
+        let demo = try await Demo.start(
+            overrides: ["GATEWAY_LISTEN": "127.0.0.1:0", "GATEWAY_THREADS": "1", "WITHINGS_RATE_LIMIT": "3"],
+            users: 1, logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let group = try EventLoopGroup(threads: 1, name: "test-client")
+        let client = HTTPClient(group: group, configuration: HTTPClientConfiguration(),
+                                logger: Logger(label: "client", factory: { _ in SwiftLogNoOpLogHandler() }))
+        do {
+            let user = try #require(demo.users.first)
+            // The connection spent one call; distinct queries spend the rest, then the budget says no.
+            var statuses: [Int] = []
+            var retryAfter: String?
+            for type in ["weight", "height", "fat_ratio", "spo2"] {
+                let response = try await client.send(HTTPClientRequest(
+                    method: .get, url: "http://127.0.0.1:\(demo.app.port)/users/\(user.userID)/measures?types=\(type)",
+                    headers: ["Authorization": "Bearer " + demo.serviceKey]), timeout: .seconds(10))
+                statuses.append(response.status)
+                if response.status == 429 { retryAfter = response.headers["retry-after"] }
+            }
+            #expect(statuses == [200, 200, 429, 429])
+            #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 && $0 <= 60 } == true)
+            #expect(demo.simulator.counters().rateLimited == 0)
+        } catch {
+            Issue.record("\(error)")
+        }
+        await client.shutdown()
+        group.shutdown()
+        await demo.shutdown()
     }
 }

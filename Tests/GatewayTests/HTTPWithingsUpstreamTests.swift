@@ -24,7 +24,7 @@ struct HTTPWithingsUpstreamTests {
         let upstream = HTTPWithingsUpstream(
             client: client,
             settings: .init(apiURL: apiURL ?? "http://127.0.0.1:\(server.port)", clientID: configuration.clientID,
-                            clientSecret: configuration.clientSecret, redirectURI: Self.callback, timeout: .seconds(5)),
+                            clientSecret: configuration.clientSecret, redirectURI: Self.callback, timeout: .seconds(15)),
             budget: UpstreamBudget(limitPerMinute: limitPerMinute, maxWait: .zero),
             metrics: GatewayMetrics(factory: MetricsExposition().factory))
         do {

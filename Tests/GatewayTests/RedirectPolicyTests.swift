@@ -26,7 +26,7 @@ struct RedirectPolicyTests {
         ("https://evil@app.example.com/connected", .hasCredentials),
         ("https://app.example.com/connected/../admin", .suspiciousPath),
         ("https://app.example.com/connected/%2e%2e/admin", .suspiciousPath),
-        ("https://app.example.com/connected\\..\\admin", .suspiciousPath),
+        ("https://app.example.com/connected\\..\\admin", .notAnAbsoluteURL),
         ("javascript:alert(1)", .notAnAbsoluteURL),
         ("//app.example.com/connected", .notAnAbsoluteURL),
         ("/connected", .notAnAbsoluteURL),

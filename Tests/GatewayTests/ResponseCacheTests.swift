@@ -43,6 +43,32 @@ struct ResponseCacheTests {
         #expect(cache.value(for: Key(userID: "u", query: "4999")) == 4999)
     }
 
+    @Test func totalCostIsBounded() {
+        let cache = ResponseCache<[UInt8]>(ttl: .seconds(60), capacity: 100, maxCost: 1000, cost: { $0.count })
+        for index in 0..<50 { cache.store([UInt8](repeating: 1, count: 200), for: Key(userID: "u", query: "\(index)")) }
+        #expect(cache.totalCost <= 1000)
+        #expect(cache.count == 5)
+        #expect(cache.value(for: Key(userID: "u", query: "49")) != nil)
+        #expect(cache.value(for: Key(userID: "u", query: "44")) == nil)
+        cache.store([UInt8](repeating: 1, count: 251), for: Key(userID: "u", query: "huge"))   // > maxCost / 4
+        #expect(cache.value(for: Key(userID: "u", query: "huge")) == nil)
+        cache.store([UInt8](repeating: 1, count: 10), for: Key(userID: "u", query: "49"))      // replacing refunds
+        #expect(cache.totalCost == 810)
+        cache.removeAll(userID: "u")
+        #expect(cache.totalCost == 0 && cache.count == 0)
+    }
+
+    @Test func restoringTheSameKeysKeepsMemoryBounded() {
+        let clock = ManualClock()
+        let cache = ResponseCache<Int>(ttl: .seconds(1), capacity: 1000, now: clock.now)
+        for round in 0..<2000 {
+            cache.store(round, for: Key(userID: "u", query: "\(round % 3)"))
+            clock.advance(.milliseconds(10))
+        }
+        #expect(cache.count == 3)
+        #expect(cache.value(for: Key(userID: "u", query: "1")) == 1999)
+    }
+
     @Test func zeroTTLDisablesCaching() {
         let cache = ResponseCache<String>(ttl: .zero)
         cache.store("a", for: Key(userID: "1", query: ""))

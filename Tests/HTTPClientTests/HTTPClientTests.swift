@@ -8,6 +8,7 @@ import Testing
 import TLS
 
 @testable import HTTPClient
+import TestCertificates
 
 /// A client on its own loop, a scripted server, and cleanup of both even
 /// when the body throws.

@@ -37,8 +37,8 @@ final class TestClient: @unchecked Sendable {
 
     /// `receiveBuffer` fixes SO_RCVBUF (no autotuning up to tens of MiB),
     /// so a test can make sure the server's output cannot all fit in flight.
-    init(port: Int, receiveTimeout: Duration = .seconds(20), receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    init(port: Int, receiveTimeout: Duration = .seconds(90), receiveBuffer: Int32? = nil, ipv6: Bool = false) throws {
+        fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError(description: "socket failed") }
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -46,13 +46,26 @@ final class TestClient: @unchecked Sendable {
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds),
                               tv_usec: Int(receiveTimeout.components.attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        let result: Int32
+        if ipv6 {
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            address.sin6_addr = in6addr_loopback
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+        } else {
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
         }
         guard result == 0 else {
@@ -187,6 +200,11 @@ func withServer(
     configuration.port = 0
     configuration.threads = 2
     configuration.shutdownTimeout = .seconds(2)
+    // Requests sent in several steps must not meet the 10 s/30 s defaults
+    // when a full parallel run starves the shared pool for tens of seconds;
+    // timeout tests set short values themselves.
+    configuration.headerTimeout = .seconds(120)
+    configuration.bodyTimeout = .seconds(120)
     configure(&configuration)
     var router = Router()
     routes(&router)

@@ -1,6 +1,7 @@
 import COpenSSL
 import Testing
 import TLS
+import TestCertificates
 
 /// A bare OpenSSL endpoint capped at TLS 1.1 (security level 0 so it may
 /// offer it at all), to show that our contexts refuse anything below 1.2.

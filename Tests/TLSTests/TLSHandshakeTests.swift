@@ -1,5 +1,6 @@
 import Testing
 import TLS
+import TestCertificates
 
 /// Moves ciphertext between two sessions until both finish or fail.
 /// Bounded in rounds: a stalled exchange ends as "not done" instead of hanging.

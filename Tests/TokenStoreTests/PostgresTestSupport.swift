@@ -27,10 +27,21 @@ final class PostgresTestSchema: Sendable {
         baseURL = try #require(PostgresTestDatabase.url)
         // Hex only: safe to write into SQL as an identifier.
         name = "test_\(Fixtures.randomHex())"
-        url = baseURL + (baseURL.contains("?") ? "&" : "?") + "options=-csearch_path%3D\(name)&application_name=\(name)"
+        url = Self.url(base: baseURL, schema: name, serverOptions: "")
         let admin = try PostgresConnection(PostgresURL(baseURL))
         defer { admin.close() }
         try admin.execute("CREATE SCHEMA \(name)")
+    }
+
+    /// The base URL selecting `schema`, plus percent-encoded `-c name=value` server options.
+    private static func url(base: String, schema: String, serverOptions: String) -> String {
+        base + (base.contains("?") ? "&" : "?") + "options=\(serverOptions)-csearch_path%3D\(schema)&application_name=\(schema)"
+    }
+
+    /// This schema's URL with extra server settings, e.g. `["synchronous_commit": "off"]`.
+    func url(withServerSettings settings: [String: String]) -> String {
+        let options = settings.map { "-c\($0.key)%3D\($0.value)%20" }.joined()
+        return Self.url(base: baseURL, schema: name, serverOptions: options)
     }
 
     deinit {
@@ -94,4 +105,85 @@ func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async 
 private final class ThreadEntry: Sendable {
     let body: @Sendable () -> Void
     init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+}
+
+/// A database of its own for one test (for what acts on a whole database,
+/// such as refusing connections); needs the CREATEDB privilege that
+/// `scripts/with-postgres` grants. Dropped on deinit.
+final class PostgresTestDatabaseOfItsOwn: Sendable {
+    let name: String
+    let url: String
+    private let baseURL: String
+
+    /// Whether the test role may create databases.
+    static var isPossible: Bool {
+        guard let base = PostgresTestDatabase.url, let admin = try? PostgresConnection(PostgresURL(base)) else {
+            return false
+        }
+        defer { admin.close() }
+        let allowed = try? admin.query("SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user") { $0.bytes(0) }
+        return allowed == [[1]]
+    }
+
+    init() throws {
+        baseURL = try #require(PostgresTestDatabase.url)
+        let parsed = try PostgresURL(baseURL)
+        // Hex only: safe to write into SQL as an identifier.
+        name = "test_\(Fixtures.randomHex())"
+        let user = parsed["user"].map { percentEncoded($0) } ?? ""
+        let password = parsed["password"].map { ":" + percentEncoded($0) } ?? ""
+        let host = parsed["host"].map { $0.contains(":") ? "[\($0)]" : percentEncoded($0) } ?? ""
+        let port = parsed["port"].map { ":\($0)" } ?? ""
+        url = "postgres://\(user)\(password)@\(host)\(port)/\(name)"
+        try withAdmin { try $0.execute("CREATE DATABASE \(name)") }
+    }
+
+    deinit {
+        let name = self.name
+        try? withAdmin { try $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+    }
+
+    /// Runs SQL as the test role on the shared database (not this one).
+    func withAdmin<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let admin = try PostgresConnection(PostgresURL(baseURL))
+        defer { admin.close() }
+        return try body(admin)
+    }
+
+    /// Refuses new connections and ends the existing ones, as a database
+    /// going down would; waits (up to 10 s) until they are gone.
+    func goDown() async throws {
+        let name = self.name
+        let remaining = { () throws -> Int in
+            try self.withAdmin { admin in
+                try admin.query("SELECT pid FROM pg_stat_activity WHERE datname = $1", [.text(name)]) { _ in () }.count
+            }
+        }
+        try withAdmin { admin in
+            try admin.execute("ALTER DATABASE \(name) CONNECTION LIMIT 0")
+            _ = try admin.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [.text(name)]) { _ in () }
+        }
+        for _ in 0..<1000 {
+            if try remaining() == 0 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func comeBack() throws {
+        let name = self.name
+        try withAdmin { try $0.execute("ALTER DATABASE \(name) CONNECTION LIMIT -1") }
+    }
+}
+
+/// Everything but RFC 3986 unreserved characters, percent-encoded.
+private func percentEncoded(_ text: String) -> String {
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    for byte in text.utf8 {
+        let unreserved = (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || Array("-._~".utf8).contains(byte)
+        if unreserved { out.append(byte) } else { out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]] }
+    }
+    return String(decoding: out, as: UTF8.self)
 }

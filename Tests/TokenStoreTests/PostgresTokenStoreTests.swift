@@ -231,6 +231,25 @@ struct PostgresTokenStoreTests {
         #expect(try await replicaA.acquireRefreshLease(userID: "u", owner: "A", ttl: 30))
     }
 
+    @Test func leasesExpireByTheDatabaseClockUnlessAClockIsInjected() async throws {
+        // No clock injected: both replicas judge expiry by the server's time.
+        let replicaA = try PostgresTokenStore(url: schema.url, secret: Fixtures.secret())
+        let replicaB = try PostgresTokenStore(url: schema.url, secret: Fixtures.secret())
+        #expect(try await replicaA.acquireRefreshLease(userID: "u", owner: "A", ttl: 3600))
+        #expect(try await replicaB.acquireRefreshLease(userID: "u", owner: "B", ttl: 3600) == false)
+        let remaining = try await replicaA.withConnection { connection throws(TokenStoreError) in
+            try connection.query(
+                "SELECT expires_at - extract(epoch FROM now())::bigint FROM refresh_leases WHERE user_id = 'u'"
+            ) { row throws(TokenStoreError) in try row.integer(0) }
+        }
+        #expect(remaining.count == 1)
+        #expect((3590...3600).contains(remaining.first ?? 0))
+        // A lease of no length is expired for the next statement already.
+        #expect(try await replicaA.acquireRefreshLease(userID: "v", owner: "A", ttl: 0))
+        #expect(try await replicaB.acquireRefreshLease(userID: "v", owner: "B", ttl: 3600))
+        #expect(try await replicaA.acquireRefreshLease(userID: "v", owner: "A", ttl: 3600) == false)
+    }
+
     @Test func thirtyConcurrentLeaseAttemptsAcrossTwoReplicasHaveExactlyOneWinner() async throws {
         let replicas = [try schema.openStore(connections: 3), try schema.openStore(connections: 3)]
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -376,6 +395,56 @@ struct PostgresTokenStoreTests {
         }
         #expect(after != before)
         #expect(leftOpen.isEmpty)
+    }
+
+    @Test(arguments: [
+        // Server defaults the store strengthens...
+        ([:], ["on", "10s", "1min"]),
+        (["synchronous_commit": "off", "lock_timeout": "0"], ["on", "10s", "1min"]),
+        // ...and stricter ones it keeps.
+        (["synchronous_commit": "remote_apply", "lock_timeout": "2s", "idle_in_transaction_session_timeout": "5s"],
+         ["remote_apply", "2s", "5s"]),
+    ] as [([String: String], [String])])
+    func sessionsCommitDurablyAndBoundTheirLockWaits(serverSettings: [String: String], expected: [String]) async throws {
+        let url = schema.url(withServerSettings: serverSettings)
+        let store = try PostgresTokenStore(url: url, secret: Fixtures.secret(), connections: 1)
+        let settings = try await store.withConnection { connection throws(TokenStoreError) in
+            try connection.query(
+                """
+                SELECT current_setting('synchronous_commit'), current_setting('lock_timeout'),
+                    current_setting('idle_in_transaction_session_timeout')
+                """
+            ) { row in [row.text(0), row.text(1), row.text(2)] }
+        }
+        #expect(settings == [expected])
+    }
+
+    @Test(.enabled(if: PostgresTestDatabaseOfItsOwn.isPossible, "the test role may not create databases"))
+    func aDatabaseThatGoesDownFailsJobsClearlyAndTheStoreRecoversWhenItIsBack() async throws {
+        let database = try PostgresTestDatabaseOfItsOwn()
+        let store = try PostgresTokenStore(url: database.url, secret: Fixtures.secret(), connections: 2)
+        let tokens = Fixtures.tokens(user: "1")
+        try await store.save(tokens)
+
+        try await database.goDown()
+        for _ in 0..<3 {
+            do {
+                _ = try await store.tokens(for: "1")
+                Issue.record("read from a database that refuses connections")
+            } catch {
+                #expect("\(error)".contains("connect to postgres://"))
+                #expect(!"\(error)".contains(try #require(PostgresURL(database.url)["password"])))
+            }
+        }
+        await #expect(throws: TokenStoreError.self) { try await store.save(Fixtures.tokens(user: "2")) }
+
+        try database.comeBack()
+        // After a failed connect a session fails fast for a moment before it tries again.
+        try await Task.sleep(for: PostgresSession.reconnectPause + .milliseconds(100))
+        #expect(try await store.tokens(for: "1") == tokens)
+        try await store.save(Fixtures.tokens(user: "2"))
+        #expect(try await store.users().map(\.userID) == ["1", "2"])
+        await store.shutdown()
     }
 
     @Test func aWrongPasswordFailsWithoutQuotingIt() throws {

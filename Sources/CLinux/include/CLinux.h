@@ -66,9 +66,12 @@ static inline int cgw_set_int_option(int fd, int level, int name, int value) {
     return setsockopt(fd, level, name, &value, sizeof(value));
 }
 
-/// Installs (once) SIGTERM/SIGINT handlers that write the signal number to
-/// a close-on-exec pipe; returns the pipe's read end, or -1 with errno set.
-/// Async-signal-safe: the handler only calls write(2).
-int cgw_termination_pipe(void);
+/// Routes each of `signals` to a new close-on-exec pipe (the handler only
+/// calls write(2), which is async-signal-safe) and returns the pipe's read
+/// end, or -1 with errno set. A later call for the same signal reroutes it.
+int cgw_watch_signals(const int *signals, int count);
+/// Unblocks `signals` in the calling thread, so a process-directed signal
+/// reaches it even when the process started with them blocked.
+void cgw_unblock_signals(const int *signals, int count);
 
 #endif

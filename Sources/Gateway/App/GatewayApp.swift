@@ -4,9 +4,9 @@ import HTTPClient
 import HTTPServer
 import Logging
 import Reactor
+import Synchronization
 import TLS
 import TokenStore
-import Synchronization
 import WithingsAPI
 
 /// The gateway assembled from its configuration: the one place where
@@ -45,15 +45,16 @@ public final class GatewayApp: Sendable {
             throw ConfigurationError(variable: Variable.caFile, reason: "cannot be used for TLS: \(error)")
         }
         upstreamGroup = try EventLoopGroup(threads: 1, name: "upstream")
-        client = HTTPClient(group: upstreamGroup, configuration: clientConfiguration,
-                            logger: logger)
+        client = HTTPClient(group: upstreamGroup, configuration: clientConfiguration, logger: logger)
 
         let exposition = MetricsExposition()
         let metrics = GatewayMetrics(factory: exposition.factory)
         let timeoutSeconds = Int(configuration.upstreamTimeout.components.seconds)
         let budget = UpstreamBudget(limitPerMinute: configuration.rateLimitPerMinute)
         let keys = KeyAuthenticator(store: store)
-        let cache = ResponseCache<MeasuresEndpoint.Page>(ttl: .seconds(configuration.cacheTTLSeconds))
+        // 64 MiB of translated pages at most: a page of every type can weigh ~350 KB.
+        let cache = ResponseCache<MeasuresEndpoint.Page>(
+            ttl: .seconds(configuration.cacheTTLSeconds), maxCost: 64 << 20, cost: { $0.body.count + $0.etag.utf8.count })
         let states = OAuthStateCodec(secret: secret)
         let redirects = RedirectPolicy(allowed: configuration.allowedRedirects)
         let redirectURI = configuration.redirectURI.description

@@ -11,20 +11,24 @@ public struct CacheKey: Hashable, Sendable {
 }
 
 /// Translated upstream answers per (user, canonical query), each kept for
-/// `ttl`, at most `capacity` entries: when full, expired entries go first,
-/// then the oldest inserted (a FIFO queue makes that amortised O(1)).
+/// `ttl`, bounded both in entries and in bytes (a page of every type can
+/// weigh hundreds of kilobytes). When full, the oldest inserted entry goes
+/// first; with one TTL for all, that is also the one closest to expiry. A
+/// FIFO queue of (key, generation) makes eviction amortised O(1).
 public final class ResponseCache<Value: Sendable>: Sendable {
     public typealias Key = CacheKey
 
     private struct Entry {
         var value: Value
+        var cost: Int
         var expiresAt: UInt64
         var generation: UInt64
     }
 
     private struct State {
         var entries: [Key: Entry] = [:]
-        /// Insertion order; stale items (replaced or removed keys) are skipped by generation.
+        var totalCost = 0
+        /// Insertion order; items whose key was replaced or removed are skipped by generation.
         var order: [(key: Key, generation: UInt64)] = []
         var orderHead = 0
         var nextGeneration: UInt64 = 0
@@ -33,12 +37,21 @@ public final class ResponseCache<Value: Sendable>: Sendable {
     private let state = Mutex(State())
     private let ttlNanos: UInt64
     private let capacity: Int
+    private let maxCost: Int
+    private let cost: @Sendable (Value) -> Int
     private let now: MonotonicNanos
 
-    /// A zero `ttl` or `capacity` disables the cache (every lookup misses).
-    public init(ttl: Duration, capacity: Int = 10_000, now: @escaping MonotonicNanos = SystemClocks.monotonic) {
+    /// - Parameters:
+    ///   - capacity: most entries; zero disables the cache, as does a zero `ttl`.
+    ///   - maxCost: most total cost (e.g. bytes) as measured by `cost`; a
+    ///     single value costing more than a quarter of it is not cached.
+    public init(ttl: Duration, capacity: Int = 10_000, maxCost: Int = .max,
+                cost: @escaping @Sendable (Value) -> Int = { _ in 0 },
+                now: @escaping MonotonicNanos = SystemClocks.monotonic) {
         ttlNanos = ttl.nanoseconds
         self.capacity = capacity
+        self.maxCost = maxCost
+        self.cost = cost
         self.now = now
     }
 
@@ -50,7 +63,7 @@ public final class ResponseCache<Value: Sendable>: Sendable {
         return state.withLock { state in
             guard let entry = state.entries[key] else { return nil }
             guard entry.expiresAt > time else {
-                state.entries[key] = nil
+                Self.remove(key, from: &state)
                 return nil
             }
             return entry.value
@@ -59,46 +72,55 @@ public final class ResponseCache<Value: Sendable>: Sendable {
 
     public func store(_ value: Value, for key: Key) {
         guard isEnabled else { return }
+        let valueCost = max(0, cost(value))
+        guard maxCost == .max || valueCost <= maxCost / 4 else { return }
         let time = now()
         state.withLock { state in
-            if state.entries[key] == nil {
-                while state.entries.count >= capacity, Self.evictOldest(&state, now: time) {}
-            }
+            Self.remove(key, from: &state)
+            while state.entries.count >= capacity || state.totalCost > maxCost - valueCost,
+                Self.evictOldest(&state) {}
             let generation = state.nextGeneration
             state.nextGeneration += 1
-            state.entries[key] = Entry(value: value, expiresAt: time + ttlNanos, generation: generation)
+            state.entries[key] = Entry(value: value, cost: valueCost, expiresAt: time + ttlNanos, generation: generation)
+            state.totalCost += valueCost
             state.order.append((key, generation))
+            Self.compactIfBloated(&state, capacity: capacity)
         }
     }
 
-    /// Forgets every answer of a user (DELETE /users/{id}).
+    /// Forgets every answer of a user (DELETE /users/{id}, a new connection).
     public func removeAll(userID: String) {
         state.withLock { state in
-            state.entries = state.entries.filter { $0.key.userID != userID }
+            for key in state.entries.keys where key.userID == userID { Self.remove(key, from: &state) }
         }
     }
 
     public var count: Int { state.withLock { $0.entries.count } }
+    public var totalCost: Int { state.withLock { $0.totalCost } }
 
-    /// Drops one live entry, oldest first; false when the queue is exhausted.
-    private static func evictOldest(_ state: inout State, now: UInt64) -> Bool {
+    private static func remove(_ key: Key, from state: inout State) {
+        if let old = state.entries.removeValue(forKey: key) { state.totalCost -= old.cost }
+    }
+
+    /// Drops one live entry, oldest first; false when there is none.
+    private static func evictOldest(_ state: inout State) -> Bool {
         while state.orderHead < state.order.count {
             let (key, generation) = state.order[state.orderHead]
             state.orderHead += 1
             if let entry = state.entries[key], entry.generation == generation {
-                state.entries[key] = nil
-                compact(&state)
+                remove(key, from: &state)
                 return true
             }
         }
-        compact(&state)
         return false
     }
 
-    /// Keeps the queue from growing without bound once its head has advanced far.
-    private static func compact(_ state: inout State) {
-        guard state.orderHead > 1024, state.orderHead * 2 > state.order.count else { return }
-        state.order.removeFirst(state.orderHead)
+    /// Keeps the queue proportional to the live entries: re-storing the same
+    /// keys (every TTL) would otherwise grow it without bound.
+    private static func compactIfBloated(_ state: inout State, capacity: Int) {
+        let queued = state.order.count - state.orderHead
+        guard queued > 2 * max(state.entries.count, 64) else { return }
+        state.order = state.order[state.orderHead...].filter { state.entries[$0.key]?.generation == $0.generation }
         state.orderHead = 0
     }
 }

@@ -76,9 +76,13 @@ public final class UpstreamBudget: Sendable {
         case .now:
             return .granted
         case .after(let nanoseconds):
-            // The slot is ours even if the sleep is cancelled; spending it early
-            // would break the guarantee, so a cancelled caller still waits it out.
-            try? await Task.sleep(for: .nanoseconds(Int64(nanoseconds)))
+            do {
+                try await Task.sleep(for: .nanoseconds(Int64(nanoseconds)))
+            } catch {
+                // Cancelled (the caller is gone): do not call early. The slot
+                // stays spent, which errs on the side of fewer calls.
+                return .retryAfter(seconds: Int(max(1, nanoseconds / 1_000_000_000)))
+            }
             return .granted
         case .denied(let seconds):
             return .retryAfter(seconds: seconds)

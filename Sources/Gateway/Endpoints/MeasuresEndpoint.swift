@@ -144,6 +144,7 @@ public final class MeasuresEndpoint: Sendable {
                 return .success(page)
             case .failure(let error):
                 guard case .withings(let failure) = error, failure.family == .auth else {
+                    logger.warning("withings getmeas failed", metadata: ["user_id": "\(userID)", "error": "\(error.logText)"])
                     return .failure(ProblemResponse(UpstreamProblems.response(for: error, timeoutSeconds: timeoutSeconds)))
                 }
                 guard attempt == 0 else { break }

@@ -42,13 +42,10 @@ public final class OAuth1Endpoint: Sendable {
         guard let items = request.queryItems else {
             return GatewayProblem.invalidParameterResponse("query", "malformed percent-encoding")
         }
-        var redirectTo: String?
-        // Present means checked: an empty value is not "no redirect".
-        if let candidate = items.first(where: { $0.name == "redirect_to" })?.value {
-            switch redirects.check(candidate) {
-            case .success(let url): redirectTo = url.description
-            case .failure(let rejection): return GatewayProblem.invalidParameterResponse("redirect_to", rejection.detail)
-            }
+        let redirectTo: String?
+        switch redirects.redirectTarget(from: items) {
+        case .success(let target): redirectTo = target
+        case .failure(let problem): return problem.response
         }
         let time = now()
         let state = states.issue(redirectTo: redirectTo, now: time)

@@ -51,13 +51,10 @@ public final class OAuthEndpoint: Sendable {
         guard let items = request.queryItems else {
             return GatewayProblem.invalidParameterResponse("query", "malformed percent-encoding")
         }
-        var redirectTo: String?
-        // An empty redirect_to is a malformed URL, not an omitted one.
-        if let candidate = items.first(where: { $0.name == "redirect_to" })?.value {
-            switch redirects.check(candidate) {
-            case .success(let url): redirectTo = url.description
-            case .failure(let rejection): return GatewayProblem.invalidParameterResponse("redirect_to", rejection.detail)
-            }
+        let redirectTo: String?
+        switch redirects.redirectTarget(from: items) {
+        case .success(let target): redirectTo = target
+        case .failure(let problem): return problem.response
         }
         let state = states.issue(redirectTo: redirectTo, now: now())
         let location = WithingsRequests.authorizeURL(
@@ -108,6 +105,7 @@ public final class OAuthEndpoint: Sendable {
                 detail: "Withings rejected the authorization code (status \(failure.status)); start again at /oauth/authorize."
             ).response()))
         case .failure(let error):
+            logger.warning("withings code exchange failed", metadata: ["error": "\(error.logText)"])
             return .failure(ProblemResponse(UpstreamProblems.response(for: error, timeoutSeconds: settings.timeoutSeconds)))
         }
 

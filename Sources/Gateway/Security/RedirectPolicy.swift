@@ -25,6 +25,18 @@ public struct RedirectPolicy: Sendable {
         return .failure(.notAllowed)
     }
 
+    /// The `redirect_to` query parameter of `/oauth/authorize`: nil when
+    /// absent, the checked URL, or the 400 answer. Present means checked: an
+    /// empty value is not "no redirect".
+    func redirectTarget(from items: [(name: String, value: String)]) -> Result<String?, ProblemResponse> {
+        guard let candidate = items.first(where: { $0.name == "redirect_to" })?.value else { return .success(nil) }
+        switch check(candidate) {
+        case .success(let url): return .success(url.description)
+        case .failure(let rejection):
+            return .failure(ProblemResponse(GatewayProblem.invalidParameterResponse("redirect_to", rejection.detail)))
+        }
+    }
+
     static func path(_ path: String, isWithin prefix: String) -> Bool {
         guard path.hasPrefix(prefix) else { return false }
         if prefix.hasSuffix("/") || path.utf8.count == prefix.utf8.count { return true }

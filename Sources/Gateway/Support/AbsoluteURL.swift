@@ -31,6 +31,9 @@ public struct AbsoluteURL: Sendable, Equatable, CustomStringConvertible {
             query = String(rest[rest.index(after: mark)...])
             rest = rest[..<mark]
         }
+        // Browsers read `\` as `/` in http(s) URLs: `https://evil\@good/`
+        // goes to `evil`. Such a URL is refused rather than interpreted.
+        guard !rest.contains("\\") else { return nil }
         let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         var authority = rest[..<authorityEnd]
         let path = rest[authorityEnd...]
@@ -56,7 +59,7 @@ public struct AbsoluteURL: Sendable, Equatable, CustomStringConvertible {
         } else {
             host = authority
         }
-        guard !host.isEmpty, !host.contains("%"), !host.contains("\\") else { return nil }
+        guard !host.isEmpty, !host.contains("%") else { return nil }
         var port = scheme == "https" ? 443 : 80
         if let portText, !portText.isEmpty {
             guard portText.count <= 5, portText.allSatisfy(\.isASCIIDigit), let value = Int(portText),

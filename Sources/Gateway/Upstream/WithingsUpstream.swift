@@ -15,6 +15,20 @@ public enum UpstreamError: Error, Sendable, Equatable {
     case budgetExhausted(retryAfterSeconds: Int)
 }
 
+extension UpstreamError {
+    /// For log lines: the failure's kind and cause. Withings' own `error`
+    /// message is left out (it can echo request values).
+    public var logText: String {
+        switch self {
+        case .withings(let failure): "withings status \(failure.status)"
+        case .unreachable(let reason): "unreachable: \(reason)"
+        case .invalidResponse(let reason): "invalid answer: \(reason)"
+        case .timeout: "timed out"
+        case .budgetExhausted(let seconds): "upstream budget spent, retry in \(seconds) s"
+        }
+    }
+}
+
 /// The Withings calls the gateway makes. The production implementation goes
 /// over `HTTPClient` (and spends the upstream budget); tests substitute a
 /// scripted one.

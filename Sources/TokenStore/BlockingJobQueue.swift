@@ -1,13 +1,14 @@
 import Glibc
 
-/// A blocking FIFO of jobs for several consumer threads.
+/// A blocking FIFO of jobs for the database threads: one consumer (the
+/// SQLite connection's thread) or several (a PostgreSQL session each).
 ///
 /// `@unchecked Sendable` is safe: `jobs`, `head` and `closed` are only read or
 /// written while `mutex` is held; the pointers themselves never change.
-final class PostgresJobQueue: @unchecked Sendable {
+final class BlockingJobQueue<Job>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var jobs: [PostgresWorkers.Job] = []
+    private var jobs: [Job] = []
     private var head = 0
     private var closed = false
 
@@ -24,7 +25,7 @@ final class PostgresJobQueue: @unchecked Sendable {
     }
 
     /// Appends a job unless the queue is closed.
-    func push(_ job: @escaping PostgresWorkers.Job) -> Bool {
+    func push(_ job: Job) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         guard !closed else { return false }
@@ -34,7 +35,7 @@ final class PostgresJobQueue: @unchecked Sendable {
     }
 
     /// Appends the last jobs and closes the queue, unless it is closed already.
-    func push(closingWith last: [PostgresWorkers.Job]) -> Bool {
+    func push(closingWith last: [Job]) -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         guard !closed else { return false }
@@ -53,7 +54,7 @@ final class PostgresJobQueue: @unchecked Sendable {
     }
 
     /// The next job, waiting for one; nil once closed and drained.
-    func pop() -> PostgresWorkers.Job? {
+    func pop() -> Job? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while head == jobs.count {

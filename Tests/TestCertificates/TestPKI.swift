@@ -1,14 +1,15 @@
 import Foundation
 
+/// Shared by the TLS, server and client test targets.
 /// Throw-away certificates made by `scripts/make-test-certs` in a fresh
 /// temporary directory. One set per test process, made on first use and
 /// only read afterwards (running openssl per test would hold the two
 /// shared concurrency threads for seconds on a loaded machine); the
 /// directory is removed when the process exits.
-final class TestPKI: Sendable {
-    let directory: String
+public final class TestPKI: Sendable {
+    public let directory: String
 
-    static var shared: TestPKI {
+    public static var shared: TestPKI {
         get throws { try sharedResult.get() }
     }
 
@@ -26,7 +27,7 @@ final class TestPKI: Sendable {
 
     private init() throws {
         directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("http-server-tls-test-\(UUID().uuidString)").path
+            .appendingPathComponent("tls-test-\(UUID().uuidString)").path
         let repository = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
@@ -39,7 +40,7 @@ final class TestPKI: Sendable {
         }
     }
 
-    func path(_ name: String) -> String { directory + "/" + name }
+    public func path(_ name: String) -> String { directory + "/" + name }
 
-    struct PKIError: Error { var message: String }
+    public struct PKIError: Error { public var message: String }
 }
