@@ -108,7 +108,7 @@ struct UpstreamFailureEndToEndTests {
 /// 429 itself instead of letting Withings answer 601.
 @Suite(.serialized, .gatewayStack(StackOptions(
     gateway: ["WITHINGS_RATE_LIMIT": "6", "GATEWAY_CACHE_TTL": "0"], connectedUsers: 1)))
-struct UpstreamBudgetEndToEndTests {
+struct OwnBudgetEndToEndTests {
     @Test func exhaustedBudgetIs429WithRetryAfterAndNothingReachesWithings() throws {
         let stack = try GatewayStack.shared()
         let user = try #require(stack.connected.first)

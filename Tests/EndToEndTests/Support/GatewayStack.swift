@@ -37,7 +37,7 @@ final class GatewayStack: @unchecked Sendable {
     @TaskLocal static var current: GatewayStack?
 
     let directory: URL
-    let certificates: TestCertificates?
+    let certificates: ThrowawayCertificates?
     let sim: TestProcess
     let simOrigin: String
     let tap: UpstreamTap
@@ -63,7 +63,7 @@ final class GatewayStack: @unchecked Sendable {
     static func start(_ options: StackOptions) async throws -> GatewayStack {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("e2e-stack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let certificates = upstreamTLS ? try TestCertificates.make(in: directory) : nil
+        let certificates = upstreamTLS ? try ThrowawayCertificates.make(in: directory) : nil
         let port = try PortReservation()
         let redirectURI = "http://127.0.0.1:\(port.port)/oauth/callback"
         let clientID = "e2e-client"
@@ -99,7 +99,7 @@ final class GatewayStack: @unchecked Sendable {
         }
     }
 
-    private init(directory: URL, certificates: TestCertificates?, sim: TestProcess, simOrigin: String,
+    private init(directory: URL, certificates: ThrowawayCertificates?, sim: TestProcess, simOrigin: String,
                  tap: UpstreamTap, port: PortReservation, clientID: String, clientSecret: String,
                  options: StackOptions) throws {
         self.directory = directory
@@ -139,7 +139,7 @@ final class GatewayStack: @unchecked Sendable {
         return process
     }
 
-    private static func simulatorUsers(origin: String, certificates: TestCertificates?) throws -> [String] {
+    private static func simulatorUsers(origin: String, certificates: ThrowawayCertificates?) throws -> [String] {
         let answer = try curl(origin + "/_sim/users", extra: certificates.map { ["--cacert", $0.ca] } ?? [])
         guard answer.status == 200, let users = try JSONParser.parse(Array(answer.body))["users"]?.array else {
             throw TestFailure("GET /_sim/users: \(answer.status) \(answer.text)")
@@ -326,15 +326,15 @@ extension GatewayStack {
 
 /// A throw-away CA and a server certificate for 127.0.0.1 and localhost,
 /// made by `withings-sim --make-test-certs`.
-struct TestCertificates: Sendable {
+struct ThrowawayCertificates: Sendable {
     var ca: String
     var certificate: String
     var key: String
 
-    static func make(in directory: URL) throws -> TestCertificates {
+    static func make(in directory: URL) throws -> ThrowawayCertificates {
         let result = try run("withings-sim", ["--make-test-certs", directory.path])
         guard result.status == 0 else { throw TestFailure("--make-test-certs failed: \(result.stderr)") }
-        return TestCertificates(
+        return ThrowawayCertificates(
             ca: directory.appendingPathComponent("ca.pem").path,
             certificate: directory.appendingPathComponent("server.pem").path,
             key: directory.appendingPathComponent("server.key").path)

@@ -30,7 +30,7 @@ final class UpstreamTap: Sendable {
     /// - Parameters:
     ///   - upstream: the simulator's origin.
     ///   - tls: certificate files to serve HTTPS with, and the CA to trust upstream; nil = plain HTTP.
-    init(upstream: String, tls: TestCertificates?) throws {
+    init(upstream: String, tls: ThrowawayCertificates?) throws {
         group = try EventLoopGroup(threads: 1, name: "tap-client")
         var clientConfiguration = HTTPClientConfiguration()
         if let tls { clientConfiguration.tls = try TLSClientContext(caFile: tls.ca, useSystemTrust: false) }
