@@ -12,8 +12,9 @@ import Testing
 ///
 /// Access tokens live 2 s and are revoked before every round, so each
 /// round's first request per user refreshes (the simulator's same-arguments
-/// rule and rate limit are off). Kill delays come from a seeded generator;
-/// set E2E_CRASH_SEED to replay a run.
+/// rule and rate limit are off). An iteration is one round killed at a
+/// random moment; some starts are also killed before the gateway listens.
+/// Kill delays come from a seeded generator; set E2E_CRASH_SEED to replay a run.
 @Suite(.serialized, .gatewayStack(StackOptions(
     sim: ["users": "4", "token-ttl": "2"],
     gateway: ["GATEWAY_CACHE_TTL": "0", "WITHINGS_TIMEOUT": "2", "GATEWAY_SHUTDOWN_TIMEOUT": "2"],
@@ -48,8 +49,10 @@ struct CrashEndToEndTests {
         stack.gateway.stop()  // the loop starts its own
 
         // Calibration: one round left to finish, which must answer everything.
+        let spawned = Date()
         let calibrationGateway = try stack.spawnGateway()
         try calibrationGateway.waitFor("[Gateway] listening", timeout: 30)
+        let startupMs = UInt64(Date().timeIntervalSince(spawned) * 1000)
         try stack.simControl("/_sim/invalidate-access-tokens")
         let calibrationStart = Date()
         let calibration = try RoundClient(arguments: roundArguments).finish()
@@ -57,14 +60,22 @@ struct CrashEndToEndTests {
         calibrationGateway.sigkill()
         #expect(calibration == Array(repeating: 200, count: urls.count), "calibration round: \(calibration)")
         let maxKillDelay = Self.maxKillDelayMs(roundMs: roundMs)
-        print("crash test: a round takes \(roundMs) ms; kills at 0...\(maxKillDelay) ms")
+        print("crash test: a round takes \(roundMs) ms, a start \(startupMs) ms; kills at 0...\(maxKillDelay) ms"
+              + " into a round; about one start in 8 is also killed during start-up (database open, migrations)")
 
         let started = Date()
         var iterations = 0
         var answered = 0
         var statusCounts: [Int: Int] = [:]
+        var startupKills = 0
         while iterations < Self.requiredIterations && Date().timeIntervalSince(started) < Self.timeBudget {
             let gateway = try stack.spawnGateway()
+            if random.next() % 8 == 0 {
+                try await Task.sleep(for: .milliseconds(random.next() % (startupMs + 1)))
+                gateway.sigkill()
+                startupKills += 1  // extra: not counted as a refresh round
+                continue
+            }
             try gateway.waitFor("[Gateway] listening", timeout: 30)
             try stack.simControl("/_sim/invalidate-access-tokens")
             let round = try RoundClient(arguments: roundArguments)
@@ -97,7 +108,8 @@ struct CrashEndToEndTests {
         let dead = counters["dead_refresh_tokens_presented"]?.int ?? -1
         let refreshes = counters["refreshes"]?.int ?? 0
         print("crash test: \(iterations) iterations, users lost = \(lost.count)"
-              + " (seed \(seed), \(Int(elapsed)) s, \(refreshes) refreshes, \(answered) answers before kills,"
+              + " (seed \(seed), \(Int(elapsed)) s, \(startupKills) kills during start-up, \(refreshes) refreshes,"
+              + " \(answered) answers before kills,"
               + " statuses \(statusCounts.sorted { $0.key < $1.key }), dead refresh tokens presented \(dead))")
         #expect(lost.isEmpty, "users that cannot read data: \(lost)")
         let deadByUser = String(describing: counters["dead_refresh_tokens_by_user"])

@@ -27,11 +27,12 @@ struct ConnectedUser: Sendable {
 ///
 /// with a fresh database, a random GATEWAY_SECRET and client secret, users
 /// connected through the real OAuth redirects, and a service key minted by
-/// `withings-gateway keys create`. The upstream is HTTPS with a throw-away
-/// CA when the simulator can serve it. Driven by one test at a time: suites
-/// that share a stack are `.serialized`.
+/// `withings-gateway keys create`. The upstream hops are HTTPS with a
+/// throw-away CA (`withings-sim --make-test-certs`) that the gateway trusts
+/// through WITHINGS_CA_FILE. Driven by one test at a time: suites that share
+/// a stack are `.serialized`.
 final class GatewayStack: @unchecked Sendable {
-    /// Whether the upstream hop (gateway -> tap -> simulator) uses TLS.
+    /// Whether the upstream hops (gateway -> tap -> simulator) use TLS (off only to debug a failure).
     static let upstreamTLS = true
 
     @TaskLocal static var current: GatewayStack?
@@ -159,9 +160,9 @@ final class GatewayStack: @unchecked Sendable {
 
     // MARK: - Processes
 
-    /// SIGTERM (or SIGKILL) the running gateway, then start a new one on the same port and database.
-    func restartGateway(kill: Bool = false) throws {
-        if kill { gateway.sigkill() } else { gateway.stop() }
+    /// Stops the running gateway (SIGTERM), then starts a new one on the same port and database.
+    func restartGateway() throws {
+        gateway.stop()
         gateway = try Self.launchGateway(environment: environment, directory: directory)
         gatewayLogs.append(gateway.logURL)
     }
