@@ -10,9 +10,15 @@ struct GzipCache {
     }
 
     private var entries: [Entry] = []
+    var count: Int { entries.count }
     private var nextVictim = 0
+    private(set) var cachedBytes = 0
     private let capacity = 16
-    private let maxBodyBytes = 64 * 1024
+    /// Bounds what one loop keeps: a translated page of 200 measure groups
+    /// (about 100 KB) or a simulator page (about 300 KB) still fits, so
+    /// serving it again costs a comparison, not a deflate.
+    private let maxBodyBytes = 1024 * 1024
+    private let maxCachedBytes = 4 * 1024 * 1024
 
     mutating func compress(_ body: [UInt8]) -> [UInt8] {
         // Same storage is an O(1) equality check; otherwise memcmp-speed.
@@ -21,14 +27,21 @@ struct GzipCache {
         }
         let compressed = Gzip.compress(body)
         guard body.count <= maxBodyBytes else { return compressed }
-        let entry = Entry(body: body, compressed: compressed)
-        if entries.count < capacity {
-            entries.append(entry)
-        } else {
-            entries[nextVictim] = entry
-            nextVictim = (nextVictim + 1) % capacity
-        }
+        insert(Entry(body: body, compressed: compressed))
         return compressed
+    }
+
+    /// Adds an entry, evicting round-robin while over either bound.
+    private mutating func insert(_ entry: Entry) {
+        let size = entry.body.count + entry.compressed.count
+        while !entries.isEmpty && (entries.count >= capacity || cachedBytes + size > maxCachedBytes) {
+            let victim = nextVictim % entries.count
+            cachedBytes -= entries[victim].body.count + entries[victim].compressed.count
+            entries.remove(at: victim)
+            nextVictim = victim
+        }
+        entries.append(entry)
+        cachedBytes += size
     }
 }
 
