@@ -25,6 +25,22 @@ struct GatewayMetricsTests {
         #expect(!text.contains("user_id=\"4"))
     }
 
+    @Test func eachRouteAndStatusClassCountsSeparately() {
+        let exposition = MetricsExposition()
+        let metrics = GatewayMetrics(factory: exposition.factory)
+        for status in [200, 201, 304, 404, 404, 500, 999] {
+            metrics.recordRequest(route: "/a", status: status, duration: .milliseconds(1))
+        }
+        metrics.recordRequest(route: "/b", status: 200, duration: .milliseconds(1))
+        let text = String(decoding: exposition.render(), as: UTF8.self)
+        #expect(text.contains(#"gateway_http_requests_total{route="/a",status_class="2xx"} 2"#))
+        #expect(text.contains(#"gateway_http_requests_total{route="/a",status_class="3xx"} 1"#))
+        #expect(text.contains(#"gateway_http_requests_total{route="/a",status_class="4xx"} 2"#))
+        #expect(text.contains(#"gateway_http_requests_total{route="/a",status_class="5xx"} 2"#))
+        #expect(text.contains(#"gateway_http_requests_total{route="/b",status_class="2xx"} 1"#))
+        #expect(!text.contains(#"route="/b",status_class="4xx""#))
+    }
+
     @Test(arguments: [(101, "1xx"), (200, "2xx"), (304, "3xx"), (429, "4xx"), (504, "5xx"), (0, "5xx"), (700, "5xx")])
     func statusClasses(status: Int, expected: String) {
         #expect(GatewayMetrics.statusClass(status) == expected)

@@ -186,4 +186,30 @@ struct MeasuresEndpointTests {
             #expect(f.upstream.getmeasCount == 0)
         }
     }
+
+    /// Repeated raw queries reuse their parse; every check must still run each time.
+    @Test func repeatedQueriesAreCheckedEveryTime() async throws {
+        let upstream = ScriptedUpstream(getmeas: [.success(Self.page(ids: [1, 2], more: true, offset: 2))])
+        try await Self.withFixture(upstream: upstream) { f in
+            let otherUserKey = try await f.store.createKey(name: "u7", userID: "7").secret
+            for _ in 0..<2 {
+                #expect(await f.get("/users/42/measures?types=weight").status == 200)
+                #expect(await f.get("/users/42/measures?types=weight", key: "wgk_x_y").status == 401)
+                #expect(await f.get("/users/42/measures?types=weight", key: otherUserKey).status == 403)
+                #expect(await f.get("/users/42/measures?start=bad").status == 400)
+                #expect(await f.get("/users/42/measures?%zz").status == 400)
+                #expect(await f.get("/users/42/measures?types=weight&cursor=forged").status == 400)
+            }
+            let first = Self.json(await f.get("/users/42/measures?types=weight"))
+            let cursorStart = try #require(first.firstRange(of: #""next_cursor":""#)).upperBound
+            let cursor = String(first[cursorStart...].prefix { $0 != "\"" })
+            // A cursor of this query, sent with another: refused on every repetition.
+            for _ in 0..<2 {
+                #expect(await f.get("/users/42/measures?types=fat_ratio&cursor=" + cursor).status == 400)
+            }
+            let etag = try #require(await f.get("/users/42/measures?types=weight").headers["etag"])
+            #expect(await f.get("/users/42/measures?types=weight", headers: ["If-None-Match": etag]).status == 304)
+            #expect(upstream.getmeasCount == 1)
+        }
+    }
 }

@@ -20,6 +20,7 @@ public final class MeasuresEndpoint: Sendable {
     private let upstream: any WithingsUpstream
     private let cursors: PageCursorCodec
     private let cache: ResponseCache<Page>
+    private let parsedQueries = MeasuresQueryMemo()
     private let inFlight = SingleFlight<CacheKey, Result<Page, ProblemResponse>>()
     private let metrics: GatewayMetrics
     private let publicURL: String
@@ -54,15 +55,22 @@ public final class MeasuresEndpoint: Sendable {
             return GatewayProblem.make(GatewayProblem.forbidden, detail: "This key may not read user \(userID).").response()
         case .allowed, .userNotFound: break
         }
-        guard let items = request.queryItems else {
-            return GatewayProblem.invalidParameterResponse("query", "malformed percent-encoding")
-        }
         let query: MeasuresQuery
-        switch MeasuresQuery.parse(items) {
-        case .success(let parsed): query = parsed
-        case .failure(let error): return error.response
+        let canonical: String
+        if let known = parsedQueries.entry(forRawQuery: request.query) {
+            query = known.query
+            canonical = known.canonicalKey
+        } else {
+            guard let items = request.queryItems else {
+                return GatewayProblem.invalidParameterResponse("query", "malformed percent-encoding")
+            }
+            switch MeasuresQuery.parse(items) {
+            case .success(let parsed): query = parsed
+            case .failure(let error): return error.response
+            }
+            canonical = query.canonicalKey
+            parsedQueries.remember(.init(query: query, canonicalKey: canonical), forRawQuery: request.query)
         }
-        let canonical = query.canonicalKey
         let offset: Int?
         if let cursor = query.cursor {
             guard let decoded = cursors.decode(cursor, userID: userID, query: canonical) else {

@@ -19,6 +19,10 @@ public struct AccessLogMiddleware: HTTPMiddleware {
         let response = await next(request, context)
         let duration = clock.now - start
         metrics.recordRequest(route: context.routeTemplate, status: response.status, duration: duration)
+        // At the usual production level (warning) the line is dropped anyway:
+        // skip building its metadata, which was a dictionary and six
+        // interpolated strings on every request.
+        guard context.logger.logLevel <= .info else { return response }
         var metadata: Logger.Metadata = [
             "http.method": "\(request.method.name)",
             "http.route": "\(context.routeTemplate)",

@@ -16,9 +16,13 @@ public final class GatewayMetrics: Sendable {
     public enum RefreshOutcome: String, Sendable, CaseIterable { case ok, rejected, transient }
 
     private let factory: any MetricsFactory
-    /// Request counters and timers by (route, status class), made on first use;
-    /// bounded because routes come from the fixed route table.
-    private let requestMetrics = Mutex<[String: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
+    /// Request counters and timers by route, then by status class index
+    /// (see `statusClassIndex`), made on first use; bounded because routes
+    /// come from the fixed route table. Keyed by the route alone so the
+    /// per-request lookup builds no string.
+    private let requestMetrics = Mutex<[String: [RequestHandles?]]>([:])
+    private typealias RequestHandles = (counter: CoreMetrics.Counter, timer: CoreMetrics.Timer)
+    private static let statusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"]
     private let upstreamCalls: [UpstreamOutcome: CoreMetrics.Counter]
     private let refreshes: [RefreshOutcome: CoreMetrics.Counter]
     private let cacheHits: CoreMetrics.Counter
@@ -50,26 +54,30 @@ public final class GatewayMetrics: Sendable {
 
     /// "2xx" … "5xx" (and "1xx"); anything outside 100…599 counts as "5xx".
     public static func statusClass(_ status: Int) -> String {
+        statusClasses[statusClassIndex(status)]
+    }
+
+    /// Index into `statusClasses`: 0 for 1xx … 4 for 5xx and anything outside 100…599.
+    private static func statusClassIndex(_ status: Int) -> Int {
         switch status {
-        case 100..<200: "1xx"
-        case 200..<300: "2xx"
-        case 300..<400: "3xx"
-        case 400..<500: "4xx"
-        default: "5xx"
+        case 100..<200: 0
+        case 200..<300: 1
+        case 300..<400: 2
+        case 400..<500: 3
+        default: 4
         }
     }
 
     public func recordRequest(route: String, status: Int, duration: Duration) {
-        let statusClass = Self.statusClass(status)
-        let key = route + " " + statusClass
-        let (counter, timer) = requestMetrics.withLock { metrics in
-            if let existing = metrics[key] { return existing }
-            let dimensions = [("route", route), ("status_class", statusClass)]
-            let made = (
+        let classIndex = Self.statusClassIndex(status)
+        let (counter, timer) = requestMetrics.withLock { metrics -> RequestHandles in
+            if let existing = metrics[route]?[classIndex] { return existing }
+            let dimensions = [("route", route), ("status_class", Self.statusClasses[classIndex])]
+            let made: RequestHandles = (
                 Counter(label: "gateway_http_requests_total", dimensions: dimensions, factory: factory),
                 Timer(label: "gateway_http_request_duration_seconds", dimensions: dimensions, factory: factory)
             )
-            metrics[key] = made
+            metrics[route, default: Array(repeating: nil, count: Self.statusClasses.count)][classIndex] = made
             return made
         }
         counter.increment()
