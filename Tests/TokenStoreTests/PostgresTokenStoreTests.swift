@@ -243,7 +243,8 @@ struct PostgresTokenStoreTests {
             ) { row throws(TokenStoreError) in try row.integer(0) }
         }
         #expect(remaining.count == 1)
-        #expect((3590...3600).contains(remaining.first ?? 0))
+        // The database clock, not ours; the margin absorbs a slow, loaded machine.
+        #expect((3300...3600).contains(remaining.first ?? 0))
         // A lease of no length is expired for the next statement already.
         #expect(try await replicaA.acquireRefreshLease(userID: "v", owner: "A", ttl: 0))
         #expect(try await replicaB.acquireRefreshLease(userID: "v", owner: "B", ttl: 3600))
